@@ -1,0 +1,214 @@
+"""``python -m experiments.run``: one experiment (or, with ``-m``, a sweep) from the CLI.
+
+The Hydra entry point is thin: :func:`main` hands the composed configuration to
+:func:`run`, which builds the scenario objects, simulates, prints a KPI table and writes
+``metrics.json``, ``kpis_by_sku.parquet``, ``trace.parquet`` and ``population.csv`` into
+the run's output folder. Bad configuration ends the run with one line naming the key and
+the value, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+import sim
+from policies.base import Policy
+from sim.network import Costs
+from sim.runner import RunResult, Scenario, simulate
+
+__all__ = ["run", "build", "ConfigError", "main"]
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key and the value."""
+
+
+def _explain(exc: BaseException) -> str:
+    """One line from an exception raised while building objects from the config."""
+    while isinstance(exc, InstantiationException) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, TypeError) and "unexpected keyword argument" in msg:
+        key = msg.split("unexpected keyword argument")[-1].strip(" '\"")
+        return f"unknown key {key!r}: {msg}"
+    if isinstance(exc, InstantiationException):
+        return msg
+    return msg
+
+
+def _instantiate(section: str, node: Any) -> Any:
+    if not isinstance(node, DictConfig) or "_target_" not in node:
+        raise ConfigError(f"{section}(={node!r}) must be a config group with a _target_")
+    try:
+        return hydra.utils.instantiate(node, _convert_="all")
+    except InstantiationException as exc:
+        cause = exc.__cause__
+        if isinstance(cause, TypeError) and "unexpected keyword argument" in str(cause):
+            key = str(cause).split("unexpected keyword argument")[-1].strip(" '\"")
+            allowed = [k for k in node if k != "_target_"]
+            raise ConfigError(
+                f"{section}.{key}: unknown key for {node._target_}; expected one of {allowed}"
+            ) from None
+        raise ConfigError(f"{section}: {_explain(exc)}") from None
+
+
+def _int(cfg: DictConfig, key: str, low: int) -> int:
+    value = cfg[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"{key}(={value!r}) must be an integer >= {low}")
+    return value
+
+
+def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
+    """Scenario and policy objects from a composed configuration."""
+    try:
+        costs = Costs(**OmegaConf.to_container(cfg.costs, resolve=True))
+    except TypeError as exc:
+        raise ConfigError(f"costs: {_explain(exc)}") from None
+    network = _instantiate("network", cfg.network)
+    demand = _instantiate("demand", cfg.demand)
+    policy = _instantiate("policy", cfg.policy)
+    scenario = Scenario(
+        network=network,
+        demand=demand,
+        costs=costs,
+        unmet_demand=cfg.unmet_demand,
+        n_skus=_int(cfg, "n_skus", 1),
+        review=cfg.review,
+        initial_stock=cfg.initial_stock,
+    )
+    return scenario, policy
+
+
+def _fmt(x: float | None, digits: int = 6) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list) and len(value) > 6 and all(isinstance(v, int | float) for v in value):
+        a = np.asarray(value, dtype=float)
+        return f"{len(a)} values: min {a.min():.4g}, median {np.median(a):.4g}, max {a.max():.4g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_describe(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def format_kpis(result: RunResult, n_skus: int) -> str:
+    rows = [("KPI", "mean", "± 95% CI", "per SKU")]
+    for name in result.kpis:
+        k = result.kpis[name]
+        per_sku = ""
+        if name.endswith("_cost") or name.startswith("avg_") or name == "cost_per_period":
+            per_sku = _fmt(k["mean"] / n_skus)
+        rows.append((name, _fmt(k["mean"]), _fmt(k["ci95"], 3), per_sku))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename: never half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    metrics = {
+        "kpis": result.kpis,
+        "policy_parameters": result.policy_parameters,
+        "config": OmegaConf.to_container(cfg, resolve=True),
+        "seed": cfg.seed,
+        "stocklab_version": sim.__version__,
+    }
+
+    def dump(tmp: str) -> None:
+        with open(tmp, "w") as fh:
+            json.dump(metrics, fh, indent=2, allow_nan=False, default=float)
+
+    _atomic_write(out_dir / "metrics.json", dump)
+    _atomic_write(out_dir / "kpis_by_sku.parquet", lambda t: result.sku_table.to_parquet(t, index=False))
+    if result.trace is not None:
+        _atomic_write(out_dir / "trace.parquet", lambda t: result.trace.to_parquet(t, index=False))
+    _atomic_write(out_dir / "population.csv", lambda t: result.population.to_csv(t, index=False))
+
+
+def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
+    """Simulate the configured experiment, print the KPI table, write the output files."""
+    scenario, policy = build(cfg)
+    horizon, warmup = _int(cfg, "horizon", 1), _int(cfg, "warmup", 0)
+    replications = _int(cfg, "replications", 1)
+    trace_skus = _int(cfg, "trace_skus", 0)
+    progress_bar = None
+    if cfg.progress:
+        from tqdm import tqdm
+
+        progress_bar = tqdm(total=replications, desc="replications", unit="rep", delay=1.0, file=sys.stderr)
+    try:
+        result = simulate(
+            scenario,
+            policy,
+            horizon=horizon,
+            warmup=warmup,
+            replications=replications,
+            seed=cfg.seed,
+            trace_skus=trace_skus,
+            progress=progress_bar.update if progress_bar else None,
+        )
+    finally:
+        if progress_bar is not None:
+            progress_bar.close()
+    choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
+    head = " · ".join(
+        [f"policy={choices.get('policy', '?')}", f"network={choices.get('network', '?')}",
+         f"demand={choices.get('demand', '?')}", f"{scenario.n_skus} SKUs",
+         f"{replications} replications × {horizon - warmup} periods (after {warmup} warm-up)"]
+    )
+    print(head)
+    print("policy parameters: " + _describe(result.policy_parameters))
+    print(format_kpis(result, scenario.n_skus))
+    if out_dir is None and HydraConfig.initialized():
+        out_dir = Path(HydraConfig.get().runtime.output_dir)
+    if out_dir is not None:
+        write_outputs(out_dir, cfg, result)
+        print(f"results: {out_dir}")
+    return result
+
+
+@hydra.main(version_base=None, config_path="../conf", config_name="config")
+def main(cfg: DictConfig) -> float:
+    try:
+        result = run(cfg)
+    except (ConfigError, ValueError, TypeError, OmegaConfBaseException) as exc:
+        print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
+        sys.exit(2)
+    return float(result.kpis["cost_per_period"]["mean"])
+
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""EOQ-driven (r, Q): the batch size from the economic order quantity, the reorder point
+from a cycle-service-level target or from costs.
+
+``q`` left null is the EOQ of Harris (1913), ``sqrt(2 K D / h)``, or with
+``variant: backorders`` the EOQ with planned backorders (Snyder & Shen 2019, Sec. 3.5).
+``r`` left null is the ``service_level``-quantile of protection-interval demand when a
+target is given; otherwise the cost-optimal reorder point for that ``q``: the ``r`` with
+``G(r + q) = G(r)``, ``G`` the expected holding-plus-backorder cost rate at a given
+inventory position (Zipkin 2000, Sec. 6.5). Under deterministic demand this is the planned
+backorder level ``L D - h q / (h + p)`` of the EOQ with backorders.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from forecasters.base import Forecast
+from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
+from policies.optimal import eoq, eoq_backorders, expected_cost_normal, rq_cost_poisson
+from policies.rq import _check_positive, batches, is_exact_poisson
+
+VARIANTS = ("classic", "backorders")
+
+
+def reorder_point_for_q(
+    q: np.ndarray, mean: np.ndarray, std: np.ndarray, holding: np.ndarray, shortage: np.ndarray
+) -> np.ndarray:
+    """Cost-optimal reorder point for given batch sizes under normal demand over the
+    protection interval (mean, std): solves ``G(r + q) = G(r)`` by bisection, per SKU."""
+    span = q + 10.0 * std + 1.0
+    lo, hi = mean - span, mean + span
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        f = expected_cost_normal(mid + q, mean, std, holding, shortage) - expected_cost_normal(
+            mid, mean, std, holding, shortage
+        )
+        lo = np.where(f < 0, mid, lo)
+        hi = np.where(f < 0, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+class EOQ(Policy):
+    """(r, Q) with ``Q`` from the EOQ formula."""
+
+    param_names = ("r", "q", "service_level", "variant")
+
+    def __init__(
+        self,
+        *,
+        r: float | list[float] | None = None,
+        q: float | list[float] | None = None,
+        service_level: float | None = None,
+        variant: str = "classic",
+    ):
+        if r is not None and not np.all(np.isfinite(np.asarray(r, dtype=float))):
+            raise ValueError(f"policy.r(={r!r}) must be finite")
+        self.r = r if r is None or np.ndim(r) == 0 else np.asarray(r, dtype=float)
+        self.q = _check_positive("q", q)
+        if service_level is not None and not 0 < float(service_level) < 1:
+            raise ValueError(f"policy.service_level(={service_level}) must be in (0, 1)")
+        self.service_level = service_level
+        if variant not in VARIANTS:
+            raise ValueError(f"policy.variant(={variant!r}) must be one of {', '.join(VARIANTS)}")
+        self.variant = variant
+
+    def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
+        return batches(state.position, self.r, self.q)
+
+    def prepare(self, context: PlanningContext) -> EOQ:
+        n = context.n_skus
+        h, p, K = context.holding, context.shortage_penalty, context.order_fixed
+        D = context.demand_mean
+        discrete = context.demand_family not in ("normal", "deterministic")
+        if self.q is None:
+            if np.any(K <= 0) or np.any(h <= 0):
+                raise ValueError(
+                    f"policy=eoq derives q from costs.order_fixed(={K.max():g}) and "
+                    f"costs.holding(={h.max():g}); both must be > 0, or set policy.q"
+                )
+            if self.variant == "backorders":
+                q = np.asarray(eoq_backorders(K, h, p, D).q, dtype=float)
+            else:
+                q = np.asarray(eoq(K, h, D).q, dtype=float)
+            if discrete or context.continuous:
+                q = np.maximum(np.round(q), 1.0)
+        else:
+            q = as_sku_array(self.q, n, "policy.q")
+        if self.r is not None:
+            r = as_sku_array(self.r, n, "policy.r")
+        elif self.service_level is not None:
+            r = self._service_reorder_point(context)
+        elif is_exact_poisson(context):
+            r = self._poisson_reorder_point(q, context)
+        else:
+            r = reorder_point_for_q(q, context.protection_mean, context.protection_std, h, p)
+            if discrete or context.continuous:
+                r = np.round(r)
+        return EOQ(r=r, q=q, service_level=self.service_level, variant=self.variant)
+
+    def _service_reorder_point(self, context: PlanningContext) -> np.ndarray:
+        alpha = float(self.service_level)
+        if context.demand_family == "poisson" and np.all(context.lead_time_std == 0):
+            return stats.poisson.ppf(alpha, context.protection_mean).astype(float)
+        return context.protection_mean + stats.norm.ppf(alpha) * context.protection_std
+
+    @staticmethod
+    def _poisson_reorder_point(q: np.ndarray, context: PlanningContext) -> np.ndarray:
+        r = np.empty(context.n_skus)
+        for i in range(context.n_skus):
+            args = (context.demand_mean[i], context.lead_time_mean[i], context.holding[i],
+                    context.backorder[i], context.order_fixed[i])
+            mu = args[0] * args[1]
+            lo, hi = int(mu - q[i]) - 1, int(mu + 10 * np.sqrt(mu) + 10)
+            costs = [rq_cost_poisson(x, int(q[i]), *args) for x in range(lo, hi + 1)]
+            r[i] = lo + int(np.argmin(costs))
+        return r

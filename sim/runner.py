@@ -1,0 +1,230 @@
+"""Run a scenario under a policy for several replications and collect the results.
+
+This is the whole simulation pipeline without Hydra: scenario objects in, tables out.
+``experiments/run.py`` builds the objects from the configuration and writes the files.
+
+Replication ``k`` draws its demand and lead times from streams keyed by ``(seed, name, k)``
+(see :mod:`sim.rng`), so two policies run with the same seed meet the same demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from policies.base import NetworkContext, PlanningContext, Policy
+from sim.continuous import ContinuousSimulation
+from sim.demand import DemandModel
+from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
+from sim.kpi import replication_kpis, sku_kpis, summarize
+from sim.network import UNMET_MODES, Costs, Network
+from sim.rng import Streams
+
+__all__ = ["Scenario", "RunResult", "simulate", "REVIEW_MODES"]
+
+REVIEW_MODES = ("periodic", "continuous")
+
+
+@dataclass
+class Scenario:
+    """Everything but the policy: network, demand, costs and the rules of the game."""
+
+    network: Network
+    demand: DemandModel
+    costs: Costs = field(default_factory=Costs)
+    unmet_demand: str = "backorder"
+    n_skus: int = 1
+    review: str = "periodic"
+    initial_stock: Any = "auto"
+
+    def __post_init__(self) -> None:
+        if self.unmet_demand not in UNMET_MODES:
+            raise ValueError(
+                f"unmet_demand(={self.unmet_demand!r}) must be one of {', '.join(UNMET_MODES)}"
+            )
+        if self.review not in REVIEW_MODES:
+            raise ValueError(f"review(={self.review!r}) must be one of {', '.join(REVIEW_MODES)}")
+        n = self.n_skus
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"n_skus(={n!r}) must be an integer >= 1")
+        if self.initial_stock != "auto":
+            try:
+                ok = float(self.initial_stock) >= 0
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ValueError(
+                    f"initial_stock(={self.initial_stock!r}) must be 'auto' or a number >= 0"
+                )
+
+
+@dataclass
+class RunResult:
+    kpis: dict[str, dict[str, Any]]
+    per_replication: list[dict[str, float]]
+    sku_table: pd.DataFrame
+    trace: pd.DataFrame | None
+    policy_parameters: dict[str, Any]
+    population: pd.DataFrame
+    outputs: list[SimulationOutput] | None = None
+
+
+def planning_contexts(scenario: Scenario) -> NetworkContext:
+    """What the policies may know: demand model, lead times and costs, per node."""
+    net, demand, costs = scenario.network, scenario.demand, scenario.costs
+    n = scenario.n_skus
+    ones = np.ones(n)
+    contexts = []
+    for node in net.nodes:
+        contexts.append(
+            PlanningContext(
+                n_skus=n,
+                demand_family=demand.family,
+                demand_mean=np.asarray(demand.mean(), dtype=float),
+                demand_std=np.asarray(demand.std(), dtype=float),
+                lead_time_mean=np.asarray(node.lead_time.mean(), dtype=float) * ones,
+                lead_time_std=np.asarray(node.lead_time.std(), dtype=float) * ones,
+                review_period=net.review_period,
+                holding=node.holding * ones,
+                backorder=costs.backorder * ones,
+                lost_sale=costs.lost_sale * ones,
+                order_fixed=costs.order_fixed * ones,
+                unit=costs.unit * ones,
+                unmet_demand=scenario.unmet_demand,
+                continuous=scenario.review == "continuous",
+                node=node.name,
+            )
+        )
+    return NetworkContext(contexts)
+
+
+def _initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.ndarray]:
+    if scenario.initial_stock != "auto":
+        return [np.full(scenario.n_skus, float(scenario.initial_stock)) for _ in contexts.nodes]
+    # enough to cover the first protection interval, so runs start near steady state
+    return [np.ceil(c.demand_mean * (c.protection_periods + 1)) for c in contexts.nodes]
+
+
+def prepare(scenario: Scenario, policy: Policy, seed: int) -> tuple[list[Policy], NetworkContext]:
+    """Draw the SKU population, build the network, derive missing policy parameters."""
+    streams = Streams(seed)
+    scenario.network.build(scenario.costs)
+    scenario.demand.setup(scenario.n_skus, streams.get("population"))
+    for node in scenario.network.nodes:
+        node.lead_time.setup(scenario.n_skus, streams.get(f"population/lead_time/{node.name}"))
+    if scenario.review == "continuous" and len(scenario.network.nodes) != 1:
+        raise ValueError("review=continuous supports network=single only")
+    contexts = planning_contexts(scenario)
+    policies = policy.for_network(contexts)
+    return policies, contexts
+
+
+def _node_parameters(policies: list[Policy], names: list[str]) -> dict[str, Any]:
+    if len(policies) == 1:
+        return policies[0].parameters()
+    return {name: p.parameters() for name, p in zip(names, policies, strict=True)}
+
+
+def simulate(
+    scenario: Scenario,
+    policy: Policy,
+    *,
+    horizon: int,
+    warmup: int = 0,
+    replications: int = 1,
+    seed: int = 0,
+    trace_skus: int = 0,
+    keep_outputs: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Simulate ``replications`` independent runs of ``scenario`` under ``policy``."""
+    for key, value, low in (("horizon", horizon, 1), ("warmup", warmup, 0), ("replications", replications, 1)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{key}(={value!r}) must be an integer >= {low}")
+    if warmup >= horizon:
+        raise ValueError(f"warmup(={warmup}) must be < horizon(={horizon})")
+    streams = Streams(seed)
+    policies, contexts = prepare(scenario, policy, seed)
+    nodes = scenario.network.nodes
+    initial = _initial_on_hand(scenario, contexts)
+    per_rep, sku_frames, trace_frames, outputs = [], [], [], []
+    for rep in range(replications):
+        if scenario.review == "continuous":
+            sim = ContinuousSimulation(
+                node=nodes[0],
+                policy=policies[0],
+                n_skus=scenario.n_skus,
+                events=scenario.demand.sample_events(streams.get("demand", rep), float(horizon)),
+                lead_time=nodes[0].lead_time,
+                lead_time_rng=streams.get(f"lead_time/{nodes[0].name}", rep),
+                unmet_demand=scenario.unmet_demand,
+                horizon=float(horizon),
+                warmup=float(warmup),
+                initial_on_hand=initial[0],
+                trace_skus=trace_skus,
+            )
+        else:
+            sim = PeriodicSimulation(
+                nodes=nodes,
+                supplier_index=[scenario.network.supplier_index(i) for i in range(len(nodes))],
+                policies=policies,
+                demand=scenario.demand.sample(streams.get("demand", rep), 0, horizon),
+                lead_times=[
+                    nd.lead_time.sample(streams.get(f"lead_time/{nd.name}", rep), horizon) for nd in nodes
+                ],
+                unmet_demand=scenario.unmet_demand,
+                review_period=scenario.network.review_period,
+                warmup=warmup,
+                initial_on_hand=initial,
+                trace_skus=trace_skus,
+            )
+        out = sim.run()
+        per_rep.append(replication_kpis(out, scenario.costs, scenario.unmet_demand))
+        sku_frames.append(sku_kpis(out, scenario.costs, scenario.unmet_demand, rep))
+        if out.traces is not None:
+            trace_frames.append(trace_table(out, rep))
+        if keep_outputs:
+            outputs.append(out)
+        if progress is not None:
+            progress(1)
+    return RunResult(
+        kpis=summarize(per_rep),
+        per_replication=per_rep,
+        sku_table=pd.concat(sku_frames, ignore_index=True),
+        trace=pd.concat(trace_frames, ignore_index=True) if trace_frames else None,
+        policy_parameters=_node_parameters(policies, [nd.name for nd in nodes]),
+        population=population_table(scenario),
+        outputs=outputs if keep_outputs else None,
+    )
+
+
+def trace_table(out: SimulationOutput, replication: int) -> pd.DataFrame:
+    """Long table: one row per (replication, node, sku, period)."""
+    frames = []
+    for nd, tr in zip(out.nodes, out.traces, strict=True):
+        T, k = tr.fields["on_hand"].shape
+        cols = {
+            "replication": np.full(T * k, replication, dtype=np.int32),
+            "node": nd.name,
+            "sku": np.tile(np.arange(k, dtype=np.int32), T),
+            "period": np.repeat(np.arange(T, dtype=np.int32), k),
+        }
+        for f in TRACE_FIELDS:
+            cols[f] = tr.fields[f].reshape(-1)
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True)
+
+
+def population_table(scenario: Scenario) -> pd.DataFrame:
+    from sim.demand import population_summary
+
+    table = population_summary(scenario.demand)
+    for nd in scenario.network.nodes:
+        table[f"lead_time_mean_{nd.name}"] = np.asarray(nd.lead_time.mean(), dtype=float) * np.ones(
+            scenario.n_skus
+        )
+    return table
