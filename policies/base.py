@@ -163,13 +163,17 @@ class Policy(ABC):
 
     #: Names of the constructor parameters, in YAML order. Subclasses set it.
     param_names: tuple[str, ...] = ()
+    #: Parameters that may stay ``None`` in a prepared policy (options, not levels).
+    optional_names: tuple[str, ...] = ()
 
     @abstractmethod
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         """Units to order now for every SKU of the node, shape ``(n_skus,)``, all >= 0."""
 
     def missing(self) -> list[str]:
-        return [n for n in self.param_names if getattr(self, n) is None]
+        return [
+            n for n in self.param_names if n not in self.optional_names and getattr(self, n) is None
+        ]
 
     def prepare(self, context: PlanningContext) -> Policy:
         missing = self.missing()

@@ -35,8 +35,9 @@ class EchelonBaseStock(Policy):
 
     def __init__(self, *, levels: list[float] | None = None):
         if levels is not None:
-            levels = [float(x) for x in levels]
-            if any(not np.isfinite(x) for x in levels):
+            # one entry per stage: a number, or a list with one level per SKU
+            levels = [float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float) for x in levels]
+            if any(not np.all(np.isfinite(x)) for x in levels):
                 raise ValueError(f"policy.levels(={levels}) must be finite numbers")
         self.levels = levels
 

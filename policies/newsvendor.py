@@ -22,6 +22,7 @@ DISTRIBUTIONS = ("auto", "normal", "poisson")
 
 class Newsvendor(Policy):
     param_names = ("level", "critical_ratio", "distribution")
+    optional_names = ("critical_ratio",)
 
     def __init__(
         self,

@@ -35,6 +35,14 @@ def optimal_ss(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
                 cache[key] = (sol.s, sol.S)
             s[i], S[i] = cache[key]
         return s, S
+    if context.demand_family == "deterministic" or np.all(context.demand_std == 0):
+        # no uncertainty: reorder when the position just covers the protection interval,
+        # and order an EOQ-sized batch (at least one period of demand)
+        s = context.protection_mean
+        K = np.maximum(K, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            batch = np.where(h > 0, np.sqrt(2 * K * context.demand_mean / np.where(h > 0, h, 1)), 0.0)
+        return s, s + np.maximum(batch, np.maximum(context.demand_mean, 1e-9))
     sol = ss_power_approximation(
         context.demand_mean, context.demand_std, h, p, K, P, review_period=context.review_period
     )

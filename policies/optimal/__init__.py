@@ -1,0 +1,90 @@
+"""Textbook inventory optimisers as pure functions.
+
+Each module solves one classical model exactly, or by a named approximation, and returns a
+small frozen dataclass. Policies call these from ``prepare`` to derive parameters left null
+in the configuration. Inputs are per-SKU arrays or scalars; see each module for its source.
+
+- :mod:`~policies.optimal.eoq`: economic order quantity, with and without planned backorders.
+- :mod:`~policies.optimal.newsvendor`: newsvendor / base-stock levels, loss functions,
+  exact Poisson base-stock measures.
+- :mod:`~policies.optimal.ss`: periodic-review (s, S): Zheng & Federgruen (1991), and the
+  Ehrhardt & Mosier (1984) power approximation.
+- :mod:`~policies.optimal.rq`: continuous-review (r, Q): Federgruen & Zheng (1992) for
+  Poisson demand, the normal approximation otherwise.
+- :mod:`~policies.optimal.serial`: echelon base-stock levels of a serial chain (Clark &
+  Scarf 1960; Chen & Zheng 1994).
+"""
+
+from policies.optimal.eoq import (
+    EOQBackorderSolution,
+    EOQSolution,
+    eoq,
+    eoq_backorders,
+    eoq_backorders_cost,
+    eoq_cost,
+)
+from policies.optimal.newsvendor import (
+    BaseStockMeasures,
+    NewsvendorSolution,
+    base_stock_poisson_measures,
+    expected_cost_normal,
+    expected_cost_poisson,
+    newsvendor_normal,
+    newsvendor_poisson,
+    normal_loss,
+    poisson_loss,
+)
+from policies.optimal.rq import (
+    RQSolution,
+    reorder_point_service,
+    rq_cost_normal,
+    rq_cost_poisson,
+    rq_normal_approx,
+    rq_poisson_exact,
+)
+from policies.optimal.serial import (
+    SerialSolution,
+    clark_scarf_normal,
+    clark_scarf_poisson,
+    echelon_to_local_holding,
+    local_to_echelon_holding,
+)
+from policies.optimal.ss import (
+    SSSolution,
+    ss_cost_poisson,
+    ss_power_approximation,
+    zheng_federgruen,
+)
+
+__all__ = [
+    "BaseStockMeasures",
+    "EOQBackorderSolution",
+    "EOQSolution",
+    "NewsvendorSolution",
+    "RQSolution",
+    "SSSolution",
+    "SerialSolution",
+    "base_stock_poisson_measures",
+    "clark_scarf_normal",
+    "clark_scarf_poisson",
+    "echelon_to_local_holding",
+    "eoq",
+    "eoq_backorders",
+    "eoq_backorders_cost",
+    "eoq_cost",
+    "expected_cost_normal",
+    "expected_cost_poisson",
+    "local_to_echelon_holding",
+    "newsvendor_normal",
+    "newsvendor_poisson",
+    "normal_loss",
+    "poisson_loss",
+    "reorder_point_service",
+    "rq_cost_normal",
+    "rq_cost_poisson",
+    "rq_normal_approx",
+    "rq_poisson_exact",
+    "ss_cost_poisson",
+    "ss_power_approximation",
+    "zheng_federgruen",
+]

@@ -1,0 +1,57 @@
+"""The command line, as a user runs it: outputs on disk, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sim.kpi import KPI_NAMES
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.cli
+QUICK = ["horizon=60", "warmup=10", "replications=2", "n_skus=8"]
+
+
+def test_default_experiment_writes_its_outputs(tmp_path):
+    proc = run_cli(["policy=eoq", *QUICK, f"hydra.run.dir={tmp_path}"])
+    assert proc.returncode == 0, proc.stderr
+    assert "cost_per_period" in proc.stdout and "policy parameters" in proc.stdout
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(KPI_NAMES) <= set(metrics["kpis"])
+    for k in metrics["kpis"].values():
+        assert {"mean", "ci95", "per_replication"} <= set(k)
+        assert len(k["per_replication"]) == 2
+    assert set(metrics["policy_parameters"]) == {"r", "q", "service_level", "variant"}
+    assert metrics["seed"] == 0 and metrics["stocklab_version"]
+    assert metrics["config"]["policy"]["_target_"] == "policies.eoq.EOQ"
+    skus = pd.read_parquet(tmp_path / "kpis_by_sku.parquet")
+    assert len(skus) == 2 * 8 and {"node", "sku", "replication", "fill_rate"} <= set(skus.columns)
+    trace = pd.read_parquet(tmp_path / "trace.parquet")
+    assert len(trace) == 2 * 8 * 60
+    assert {"period", "on_hand", "backorders", "on_order", "demand", "served", "order"} <= set(trace.columns)
+    assert (tmp_path / "population.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needles"),
+    [
+        (["network=single", "network.lead_time=-1"], ["lead_time", "-1"]),
+        (["policy=ss", "policy.s=10", "policy.S=5"], ["policy.s", "10", "policy.S"]),
+        (["network.lead_time.probabilities=[0.5,0.7,0.1,0.1,0.1]"], ["probabilities"]),
+        (["+policy.bogus=1"], ["bogus", "unknown key"]),
+        (["demand.mean=???"], ["demand.mean"]),
+        (["unmet_demand=sometimes"], ["unmet_demand", "sometimes"]),
+        (["horizon=0"], ["horizon", "0"]),
+        (["policy=echelon_base_stock", "network=serial", "network.lead_time=[1,2]"], ["lead_time"]),
+    ],
+)
+def test_bad_configuration_gives_one_clear_line(overrides, needles, tmp_path):
+    proc = run_cli([*QUICK, *overrides, f"hydra.run.dir={tmp_path}"])
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]

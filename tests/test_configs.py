@@ -1,0 +1,71 @@
+"""Every YAML in conf/ composes, instantiates and runs on a short horizon; every policy
+passes the contract checker."""
+
+from __future__ import annotations
+
+import json
+
+import hydra
+import numpy as np
+import pytest
+
+from experiments.run import run
+from policies.base import PlanningContext, check_policy
+from tests.conftest import CONF, SHORT, compose_config
+
+
+def _names(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def _smoke(overrides, tmp_path):
+    cfg = compose_config(overrides + SHORT)
+    res = run(cfg, out_dir=tmp_path)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert np.isfinite(metrics["kpis"]["cost_per_period"]["mean"])
+    assert len(metrics["kpis"]["cost_per_period"]["per_replication"]) == 2
+    return res
+
+
+def test_groups_are_not_empty():
+    for group in ("network", "demand", "policy", "experiment"):
+        assert _names(group), group
+
+
+@pytest.mark.parametrize("policy", _names("policy"))
+def test_policy_config_runs(policy, tmp_path):
+    net = "serial" if policy == "echelon_base_stock" else "single"
+    _smoke([f"policy={policy}", f"network={net}"], tmp_path)
+
+
+@pytest.mark.parametrize("network", _names("network"))
+def test_network_config_runs(network, tmp_path):
+    _smoke([f"network={network}", "policy=base_stock"], tmp_path)
+
+
+@pytest.mark.parametrize("demand", _names("demand"))
+def test_demand_config_runs(demand, tmp_path):
+    _smoke([f"demand={demand}", "policy=ss"], tmp_path)
+
+
+@pytest.mark.parametrize("experiment", _names("experiment"))
+def test_experiment_config_runs(experiment, tmp_path):
+    _smoke([f"experiment={experiment}"], tmp_path)
+
+
+def _context(n=6):
+    rng = np.random.default_rng(3)
+    mean = rng.uniform(2, 30, n)
+    ones = np.ones(n)
+    return PlanningContext(
+        n_skus=n, demand_family="poisson", demand_mean=mean, demand_std=np.sqrt(mean),
+        lead_time_mean=2 * ones, lead_time_std=0 * ones, review_period=1, holding=ones,
+        backorder=9 * ones, lost_sale=9 * ones, order_fixed=20 * ones, unit=0 * ones,
+        unmet_demand="backorder",
+    )
+
+
+@pytest.mark.parametrize("policy", _names("policy"))
+def test_policy_passes_contract_checker(policy):
+    cfg = compose_config([f"policy={policy}"])
+    check_policy(hydra.utils.instantiate(cfg.policy, _convert_="all"), _context())
