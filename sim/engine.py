@@ -34,7 +34,16 @@ from sim.network import Node
 __all__ = ["NodeTotals", "NodeTrace", "SimulationOutput", "PeriodicSimulation", "TRACE_FIELDS"]
 
 #: Per-period trace fields, one array (n_periods, n_traced_skus) each per node.
-TRACE_FIELDS = ("on_hand", "backorders", "on_order", "demand", "served", "lost", "received", "order")
+TRACE_FIELDS = (
+    "on_hand",
+    "backorders",
+    "on_order",
+    "demand",
+    "served",
+    "lost",
+    "received",
+    "order",
+)
 
 
 @dataclass
@@ -145,7 +154,6 @@ class PeriodicSimulation:
         T, n, N = self.horizon, self.n_skus, len(self.nodes)
         R, warmup, backorder_mode = self.review_period, self.warmup, self.backorder_mode
         sup = self.supplier_index
-        children = [[j for j in range(N) if sup[j] == i] for i in range(N)]
         multi = N > 1
         # lead times: effective >= 1 (see module docstring); constant grids use a row add
         lts, const_lt = [], []
@@ -163,7 +171,9 @@ class PeriodicSimulation:
         transit = [np.zeros(n) for _ in range(N)]
         on_order = [np.zeros(n) for _ in range(N)]
         caps = [
-            None if self.nodes[i].supplier_capacity is None else float(self.nodes[i].supplier_capacity)
+            None
+            if self.nodes[i].supplier_capacity is None
+            else float(self.nodes[i].supplier_capacity)
             for i in range(N)
         ]
         totals = [NodeTotals.zeros(n) for _ in range(N)]

@@ -55,7 +55,9 @@ KPI_NAMES = (
 )
 
 
-def _node_costs(out: SimulationOutput, costs: Costs, backorder_mode: bool) -> list[dict[str, np.ndarray]]:
+def _node_costs(
+    out: SimulationOutput, costs: Costs, backorder_mode: bool
+) -> list[dict[str, np.ndarray]]:
     """Per node, per SKU cost rates (per period)."""
     nodes = out.nodes
     by_name = {nd.name: nd for nd in nodes}
@@ -65,7 +67,9 @@ def _node_costs(out: SimulationOutput, costs: Costs, backorder_mode: bool) -> li
         transit_rate = by_name[nd.supplier].holding if nd.supplier in by_name else 0.0
         holding = (nd.holding * tot.on_hand + transit_rate * tot.in_transit) / T
         if nd.demand_facing:
-            shortage = (costs.backorder * tot.backorders if backorder_mode else costs.lost_sale * tot.lost) / T
+            shortage = (
+                costs.backorder * tot.backorders if backorder_mode else costs.lost_sale * tot.lost
+            ) / T
         else:
             shortage = np.zeros_like(holding)
         ordering = (costs.order_fixed * tot.orders + costs.unit * tot.ordered) / T
@@ -102,7 +106,9 @@ def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> 
     }
 
 
-def sku_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str, replication: int) -> pd.DataFrame:
+def sku_kpis(
+    out: SimulationOutput, costs: Costs, unmet_demand: str, replication: int
+) -> pd.DataFrame:
     """One row per (node, SKU) of one replication."""
     nc = _node_costs(out, costs, unmet_demand == "backorder")
     frames = []
@@ -122,7 +128,9 @@ def sku_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str, replication
                     "shortage_cost": c["shortage"],
                     "ordering_cost": c["ordering"],
                     "fill_rate": fill if nd.demand_facing else np.nan,
-                    "cycle_service_level": 1.0 - tot.stockout_periods / T if nd.demand_facing else np.nan,
+                    "cycle_service_level": 1.0 - tot.stockout_periods / T
+                    if nd.demand_facing
+                    else np.nan,
                     "stockout_periods": tot.stockout_periods,
                     "avg_on_hand": tot.on_hand / T,
                     "avg_backorders": tot.backorders / T,

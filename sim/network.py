@@ -167,8 +167,10 @@ class Serial(Network):
         if isinstance(stages, bool) or not isinstance(stages, int | np.integer) or stages < 1:
             raise ValueError(f"network.stages(={stages!r}) must be an integer >= 1")
         self.stages = int(stages)
-        if isinstance(lead_time, list | tuple) or hasattr(lead_time, "__len__") and not isinstance(
-            lead_time, str | dict
+        if (
+            isinstance(lead_time, list | tuple)
+            or hasattr(lead_time, "__len__")
+            and not isinstance(lead_time, str | dict)
         ):
             values = list(lead_time)
             if len(values) != self.stages:
@@ -179,7 +181,8 @@ class Serial(Network):
             values = [lead_time] * self.stages
         # deep copies: a shared lead-time model must not share per-SKU state between stages
         self.lead_times = [
-            make_lead_time(copy.deepcopy(v), f"network.lead_time[{i}]") for i, v in enumerate(values)
+            make_lead_time(copy.deepcopy(v), f"network.lead_time[{i}]")
+            for i, v in enumerate(values)
         ]
         if holding is not None:
             holding = list(holding)
@@ -200,6 +203,8 @@ class Serial(Network):
         for j in range(n):
             supplier = f"stage{j + 2}" if j + 1 < n else EXTERNAL
             cap = self.supplier_capacity if j + 1 == n else None
-            nodes.append(Node(f"stage{j + 1}", supplier, self.lead_times[j], holding[j], j == 0, cap))
+            nodes.append(
+                Node(f"stage{j + 1}", supplier, self.lead_times[j], holding[j], j == 0, cap)
+            )
         self.nodes = nodes
         return nodes

@@ -142,7 +142,11 @@ def simulate(
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Simulate ``replications`` independent runs of ``scenario`` under ``policy``."""
-    for key, value, low in (("horizon", horizon, 1), ("warmup", warmup, 0), ("replications", replications, 1)):
+    for key, value, low in (
+        ("horizon", horizon, 1),
+        ("warmup", warmup, 0),
+        ("replications", replications, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"{key}(={value!r}) must be an integer >= {low}")
     if warmup >= horizon:
@@ -174,7 +178,8 @@ def simulate(
                 policies=policies,
                 demand=scenario.demand.sample(streams.get("demand", rep), 0, horizon),
                 lead_times=[
-                    nd.lead_time.sample(streams.get(f"lead_time/{nd.name}", rep), horizon) for nd in nodes
+                    nd.lead_time.sample(streams.get(f"lead_time/{nd.name}", rep), horizon)
+                    for nd in nodes
                 ],
                 unmet_demand=scenario.unmet_demand,
                 review_period=scenario.network.review_period,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pandas as pd
 import pytest
 
 from sim.kpi import KPI_NAMES
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.cli
 QUICK = ["horizon=60", "warmup=10", "replications=2", "n_skus=8"]
@@ -30,7 +32,9 @@ def test_default_experiment_writes_its_outputs(tmp_path):
     assert len(skus) == 2 * 8 and {"node", "sku", "replication", "fill_rate"} <= set(skus.columns)
     trace = pd.read_parquet(tmp_path / "trace.parquet")
     assert len(trace) == 2 * 8 * 60
-    assert {"period", "on_hand", "backorders", "on_order", "demand", "served", "order"} <= set(trace.columns)
+    assert {"period", "on_hand", "backorders", "on_order", "demand", "served", "order"} <= set(
+        trace.columns
+    )
     assert (tmp_path / "population.csv").exists()
 
 
@@ -45,6 +49,10 @@ def test_default_experiment_writes_its_outputs(tmp_path):
         (["unmet_demand=sometimes"], ["unmet_demand", "sometimes"]),
         (["horizon=0"], ["horizon", "0"]),
         (["policy=echelon_base_stock", "network=serial", "network.lead_time=[1,2]"], ["lead_time"]),
+        (["policy.bogus=1"], ["policy.bogus", "not in struct"]),
+        (["policy=foo"], ["policy/foo", "base_stock"]),
+        (["demand=poisson", "demand.mean=-3"], ["mean", "-3"]),
+        (["policy=rs", "policy.review_period=0"], ["review_period", "0"]),
     ],
 )
 def test_bad_configuration_gives_one_clear_line(overrides, needles, tmp_path):
@@ -55,3 +63,32 @@ def test_bad_configuration_gives_one_clear_line(overrides, needles, tmp_path):
     assert "Traceback" not in proc.stderr
     for needle in needles:
         assert needle in lines[0], lines[0]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    return [
+        ln.split("#")[0].strip()
+        for block in blocks
+        for ln in block.splitlines()
+        if ln.strip().startswith("python -m experiments.run")
+    ]
+
+
+def test_readme_has_examples():
+    assert len(_readme_commands()) >= 5
+
+
+@pytest.mark.parametrize("command", _readme_commands())
+def test_readme_example_runs(command, tmp_path):
+    """Every README example runs (shortened: the later override wins in Hydra)."""
+    args = shlex.split(command)[3:]
+    sweep = "-m" in args
+    where = f"hydra.sweep.dir={tmp_path}" if sweep else f"hydra.run.dir={tmp_path}"
+    proc = run_cli([*args, *QUICK, where])
+    assert proc.returncode == 0, proc.stderr
+    found = list(tmp_path.rglob("metrics.json"))
+    assert found and all(json.loads(p.read_text())["kpis"] for p in found)
+    if sweep:
+        assert len(found) == args[args.index("-m") + 1].count(",") + 1

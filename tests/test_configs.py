@@ -58,9 +58,18 @@ def _context(n=6):
     mean = rng.uniform(2, 30, n)
     ones = np.ones(n)
     return PlanningContext(
-        n_skus=n, demand_family="poisson", demand_mean=mean, demand_std=np.sqrt(mean),
-        lead_time_mean=2 * ones, lead_time_std=0 * ones, review_period=1, holding=ones,
-        backorder=9 * ones, lost_sale=9 * ones, order_fixed=20 * ones, unit=0 * ones,
+        n_skus=n,
+        demand_family="poisson",
+        demand_mean=mean,
+        demand_std=np.sqrt(mean),
+        lead_time_mean=2 * ones,
+        lead_time_std=0 * ones,
+        review_period=1,
+        holding=ones,
+        backorder=9 * ones,
+        lost_sale=9 * ones,
+        order_fixed=20 * ones,
+        unit=0 * ones,
         unmet_demand="backorder",
     )
 

@@ -30,20 +30,31 @@ def scenarios(draw):
     review = draw(st.integers(1, 3))
     unmet = draw(st.sampled_from(["backorder", "lost_sales"])) if stages == 1 else "backorder"
     if stages == 1:
-        net = Single(lead_time=lead, review_period=review,
-                     supplier_capacity=draw(st.sampled_from([None, 3.0, 20.0])))
+        net = Single(
+            lead_time=lead,
+            review_period=review,
+            supplier_capacity=draw(st.sampled_from([None, 3.0, 20.0])),
+        )
     else:
         net = Serial(stages=stages, lead_time=lead, review_period=review)
     mean = draw(st.floats(0.5, 20))
-    demand = draw(st.sampled_from([dm.Poisson(mean=mean, mean_spread=0.3), dm.Normal(mean=mean, cv=0.8)]))
+    demand = draw(
+        st.sampled_from([dm.Poisson(mean=mean, mean_spread=0.3), dm.Normal(mean=mean, cv=0.8)])
+    )
     s = draw(st.integers(0, 30))
     gap = draw(st.integers(1, 40))
     if stages == 1 or draw(st.booleans()):
         policy = SS(s=float(s), S=float(s + gap))
     else:
         policy = EchelonBaseStock(levels=[float(s + gap * (j + 1)) for j in range(stages)])
-    scen = Scenario(net, demand, Costs(order_fixed=1.0), unmet_demand=unmet, n_skus=n_skus,
-                    initial_stock=draw(st.sampled_from(["auto", 0, 7])))
+    scen = Scenario(
+        net,
+        demand,
+        Costs(order_fixed=1.0),
+        unmet_demand=unmet,
+        n_skus=n_skus,
+        initial_stock=draw(st.sampled_from(["auto", 0, 7])),
+    )
     return scen, policy, draw(st.integers(1, 60)), draw(st.integers(0, 2**16))
 
 
@@ -51,13 +62,16 @@ def scenarios(draw):
 @given(scenarios())
 def test_stock_is_conserved(case):
     scen, policy, horizon, seed = case
-    res = simulate(scen, policy, horizon=horizon, seed=seed, trace_skus=scen.n_skus, keep_outputs=True)
+    res = simulate(
+        scen, policy, horizon=horizon, seed=seed, trace_skus=scen.n_skus, keep_outputs=True
+    )
     out = res.outputs[0]
     N = len(out.nodes)
     for i in range(N):
         # ordered = received + in transit + still owed by the supplier
         np.testing.assert_allclose(
-            out.ordered_total[i], out.received_total[i] + out.final_in_transit[i] + out.final_owed[i],
+            out.ordered_total[i],
+            out.received_total[i] + out.final_in_transit[i] + out.final_owed[i],
             atol=1e-6,
         )
         assert np.all(out.final_on_hand[i] >= -1e-9)
@@ -85,17 +99,31 @@ def test_stock_is_conserved(case):
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.integers(1, 3), st.floats(0.2, 3.0), st.integers(0, 2**16),
-       st.sampled_from(["backorder", "lost_sales"]))
+@given(
+    st.integers(1, 3),
+    st.floats(0.2, 3.0),
+    st.integers(0, 2**16),
+    st.sampled_from(["backorder", "lost_sales"]),
+)
 def test_continuous_review_conserves_stock(n_skus, rate, seed, unmet):
     from policies.rq import RQ
 
-    scen = Scenario(Single(lead_time=lt.Poisson(mean=2.0)), dm.Poisson(mean=rate),
-                    Costs(order_fixed=1), unmet_demand=unmet, n_skus=n_skus, review="continuous")
+    scen = Scenario(
+        Single(lead_time=lt.Poisson(mean=2.0)),
+        dm.Poisson(mean=rate),
+        Costs(order_fixed=1),
+        unmet_demand=unmet,
+        n_skus=n_skus,
+        review="continuous",
+    )
     res = simulate(scen, RQ(r=2, q=3), horizon=50, seed=seed, trace_skus=n_skus, keep_outputs=True)
     out = res.outputs[0]
-    np.testing.assert_allclose(out.ordered_total[0], out.received_total[0] + out.final_in_transit[0])
+    np.testing.assert_allclose(
+        out.ordered_total[0], out.received_total[0] + out.final_in_transit[0]
+    )
     left = out.initial_on_hand[0] + out.received_total[0] - out.final_on_hand[0]
-    np.testing.assert_allclose(out.demand_total[0], left + out.lost_total[0] + out.final_backorders[0])
+    np.testing.assert_allclose(
+        out.demand_total[0], left + out.lost_total[0] + out.final_backorders[0]
+    )
     if unmet == "lost_sales":
         assert np.all(out.final_backorders[0] == 0)

@@ -23,8 +23,15 @@ def _scenario():
 
 
 def _run(seed, policy=None):
-    return simulate(_scenario(), policy or SS(), horizon=120, warmup=10, replications=3,
-                    seed=seed, trace_skus=12)
+    return simulate(
+        _scenario(),
+        policy or SS(),
+        horizon=120,
+        warmup=10,
+        replications=3,
+        seed=seed,
+        trace_skus=12,
+    )
 
 
 def test_same_seed_gives_identical_records():

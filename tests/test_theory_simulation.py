@@ -36,8 +36,10 @@ def ci99(values) -> tuple[float, float]:
 
 
 def assert_in_ci(result, kpi: str, exact: float, n_skus: int = 1, max_rel_half: float = 0.01):
-    per_sku = [x / n_skus if kpi not in ("fill_rate", "cycle_service_level") else x
-               for x in result.kpis[kpi]["per_replication"]]
+    per_sku = [
+        x / n_skus if kpi not in ("fill_rate", "cycle_service_level") else x
+        for x in result.kpis[kpi]["per_replication"]
+    ]
     mean, half = ci99(per_sku)
     assert half <= max_rel_half * abs(exact), f"{kpi}: CI half-width {half:.4g} too wide"
     assert abs(mean - exact) <= half, f"{kpi}: exact {exact} not in {mean:.6f} ± {half:.6f}"
@@ -46,7 +48,12 @@ def assert_in_ci(result, kpi: str, exact: float, n_skus: int = 1, max_rel_half: 
 def test_snyder_shen_ex_4_1_newsvendor_normal():
     """Normal(50, 8), h=0.18, p=0.70: S* = 56.603956, cost 1.997605 per period."""
     n = 50
-    scen = Scenario(Single(lead_time=1), dm.Normal(mean=50.0, std=8.0), Costs(holding=0.18, backorder=0.70), n_skus=n)
+    scen = Scenario(
+        Single(lead_time=1),
+        dm.Normal(mean=50.0, std=8.0),
+        Costs(holding=0.18, backorder=0.70),
+        n_skus=n,
+    )
     res = simulate(scen, Newsvendor(), horizon=2_100, warmup=100, replications=10, seed=41)
     level = res.policy_parameters["level"]
     assert np.allclose(level, 56.603956, atol=1e-5)
@@ -56,7 +63,9 @@ def test_snyder_shen_ex_4_1_newsvendor_normal():
 def test_base_stock_poisson_exact_measures():
     """Poisson(10), L=2, h=1, p=9: S* = 26 and its exact cost and service measures."""
     n = 40
-    scen = Scenario(Single(lead_time=2), dm.Poisson(mean=10.0), Costs(holding=1, backorder=9), n_skus=n)
+    scen = Scenario(
+        Single(lead_time=2), dm.Poisson(mean=10.0), Costs(holding=1, backorder=9), n_skus=n
+    )
     res = simulate(scen, BaseStock(), horizon=2_100, warmup=100, replications=10, seed=7)
     assert np.all(np.asarray(res.policy_parameters["level"]) == 26)
     assert_in_ci(res, "cost_per_period", 8.186431, n)
@@ -70,7 +79,10 @@ def test_zheng_federgruen_1991_ss_poisson():
     """Poisson(10), h=1, p=9, K=64, protection interval one period: (6, 40), 35.021555."""
     n = 40
     scen = Scenario(
-        Single(lead_time=1), dm.Poisson(mean=10.0), Costs(holding=1, backorder=9, order_fixed=64), n_skus=n
+        Single(lead_time=1),
+        dm.Poisson(mean=10.0),
+        Costs(holding=1, backorder=9, order_fixed=64),
+        n_skus=n,
     )
     res = simulate(scen, SS(), horizon=2_100, warmup=100, replications=10, seed=91)
     assert np.all(np.asarray(res.policy_parameters["s"]) == 6)
@@ -82,8 +94,11 @@ def test_federgruen_zheng_1992_rq_continuous_poisson():
     """Unit Poisson demand at rate 1.5, L=2, h=20, p=150, K=100: (r,Q)=(3,5), 107.923581."""
     n = 4
     scen = Scenario(
-        Single(lead_time=2), dm.Poisson(mean=1.5), Costs(holding=20, backorder=150, order_fixed=100),
-        n_skus=n, review="continuous",
+        Single(lead_time=2),
+        dm.Poisson(mean=1.5),
+        Costs(holding=20, backorder=150, order_fixed=100),
+        n_skus=n,
+        review="continuous",
     )
     res = simulate(scen, RQ(), horizon=3_050, warmup=50, replications=10, seed=1992)
     assert np.all(np.asarray(res.policy_parameters["r"]) == 3)
@@ -99,8 +114,10 @@ def test_snyder_shen_ex_3_1_and_3_8_eoq_deterministic(variant, backorder, q_exac
     """EOQ on deterministic demand of 1300 per year, K=8, h=0.225 (with p=5 for Ex. 3.8):
     the simulated cost is within 1% of the analytic one."""
     scen = Scenario(
-        Single(lead_time=0), dm.Deterministic(mean=1300.0),
-        Costs(holding=0.225, backorder=backorder, order_fixed=8), review="continuous",
+        Single(lead_time=0),
+        dm.Deterministic(mean=1300.0),
+        Costs(holding=0.225, backorder=backorder, order_fixed=8),
+        review="continuous",
     )
     res = simulate(scen, EOQ(variant=variant), horizon=32, warmup=2, replications=1, seed=0)
     q = res.policy_parameters["q"]
