@@ -47,7 +47,9 @@ def case_a(seed: int = 0) -> dict:
     from sim.network import Costs, Single
     from sim.runner import Scenario, simulate
 
-    scenario = Scenario(Single(lead_time=2), Poisson(mean=10.0), Costs(holding=1, backorder=9), n_skus=1)
+    scenario = Scenario(
+        Single(lead_time=2), Poisson(mean=10.0), Costs(holding=1, backorder=9), n_skus=1
+    )
     t0 = time.perf_counter()
     res = simulate(scenario, BaseStock(level=26), horizon=20_000, seed=seed)
     dt = time.perf_counter() - t0
@@ -61,11 +63,17 @@ def case_b(seed: int = 0) -> dict:
 
     demand = _population(seed)
     s, S = _ss_parameters(demand.mean())
-    scenario = Scenario(Single(lead_time=2), demand, Costs(holding=1, backorder=9, order_fixed=64), n_skus=N_SKUS)
+    scenario = Scenario(
+        Single(lead_time=2), demand, Costs(holding=1, backorder=9, order_fixed=64), n_skus=N_SKUS
+    )
     t0 = time.perf_counter()
     res = simulate(scenario, SS(s=s, S=S), horizon=HORIZON, seed=seed)
     dt = time.perf_counter() - t0
-    return {"seconds": dt, "sku_periods": N_SKUS * HORIZON, "cost": res.kpis["cost_per_period"]["mean"]}
+    return {
+        "seconds": dt,
+        "sku_periods": N_SKUS * HORIZON,
+        "cost": res.kpis["cost_per_period"]["mean"],
+    }
 
 
 def case_c(seed: int = 0) -> dict:
@@ -78,13 +86,19 @@ def case_c(seed: int = 0) -> dict:
     cum = np.cumsum([1, 1, 2])
     levels = [np.ceil(mean * (c) + 2.0 * np.sqrt(mean * c)) for c in cum]
     scenario = Scenario(
-        Serial(stages=3, lead_time=[1, 1, 2], holding=[7, 4, 2]), demand,
-        Costs(holding=1, backorder=37), n_skus=N_SKUS,
+        Serial(stages=3, lead_time=[1, 1, 2], holding=[7, 4, 2]),
+        demand,
+        Costs(holding=1, backorder=37),
+        n_skus=N_SKUS,
     )
     t0 = time.perf_counter()
     res = simulate(scenario, EchelonBaseStock(levels=levels), horizon=HORIZON, seed=seed)
     dt = time.perf_counter() - t0
-    return {"seconds": dt, "sku_periods": N_SKUS * HORIZON, "cost": res.kpis["cost_per_period"]["mean"]}
+    return {
+        "seconds": dt,
+        "sku_periods": N_SKUS * HORIZON,
+        "cost": res.kpis["cost_per_period"]["mean"],
+    }
 
 
 def case_floor(seed: int = 0) -> dict:
@@ -136,7 +150,9 @@ def _child(case: str, repeat: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs per case; the best is reported")
     ap.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -147,8 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     for case in ("a", "b", "floor", "c"):
         print(f"running case {case} ...", file=sys.stderr, flush=True)
         proc = subprocess.run(
-            [sys.executable, "-m", "experiments.bench", "--case", case, "--repeat", str(args.repeat)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "experiments.bench",
+                "--case",
+                case,
+                "--repeat",
+                str(args.repeat),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results[case] = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"{'case':<8}{'seconds':>10}{'SKU-periods/s':>16}{'peak RSS MiB':>14}")
@@ -157,11 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{case:<8}{r['seconds']:>10.3f}{rate:>16,.0f}{r['peak_rss_mib']:>14.0f}")
     ratio = results["b"]["seconds"] / results["floor"]["seconds"]
     a_rate = results["a"]["sku_periods"] / results["a"]["seconds"]
-    print(f"\n(a) {a_rate:,.0f} periods/s (target >= 25,000): {'ok' if a_rate >= 25_000 else 'MISSED'}")
+    verdict = "ok" if a_rate >= 25_000 else "MISSED"
+    print(f"\n(a) {a_rate:,.0f} periods/s (target >= 25,000): {verdict}")
     print(f"(b) / floor = {ratio:.2f}x (target <= 3x): {'ok' if ratio <= 3 else 'MISSED'}")
     mem = results["b"]["peak_rss_mib"]
-    print(f"(b) peak RSS {mem:.0f} MiB, interpreter and libraries included (target < 1024): "
-          f"{'ok' if mem < 1024 else 'MISSED'}")
+    print(
+        f"(b) peak RSS {mem:.0f} MiB, interpreter and libraries included (target < 1024): "
+        f"{'ok' if mem < 1024 else 'MISSED'}"
+    )
     return 0
 
 

@@ -100,7 +100,11 @@ def _fmt(x: float | None, digits: int = 6) -> str:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, list) and len(value) > 6 and all(isinstance(v, int | float) for v in value):
+    if (
+        isinstance(value, list)
+        and len(value) > 6
+        and all(isinstance(v, int | float) for v in value)
+    ):
         a = np.asarray(value, dtype=float)
         return f"{len(a)} values: min {a.min():.4g}, median {np.median(a):.4g}, max {a.max():.4g}"
     if isinstance(value, dict):
@@ -119,7 +123,13 @@ def format_kpis(result: RunResult, n_skus: int) -> str:
             per_sku = _fmt(k["mean"] / n_skus)
         rows.append((name, _fmt(k["mean"]), _fmt(k["ci95"], 3), per_sku))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
@@ -151,7 +161,9 @@ def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult) -> None:
             json.dump(metrics, fh, indent=2, allow_nan=False, default=float)
 
     _atomic_write(out_dir / "metrics.json", dump)
-    _atomic_write(out_dir / "kpis_by_sku.parquet", lambda t: result.sku_table.to_parquet(t, index=False))
+    _atomic_write(
+        out_dir / "kpis_by_sku.parquet", lambda t: result.sku_table.to_parquet(t, index=False)
+    )
     if result.trace is not None:
         _atomic_write(out_dir / "trace.parquet", lambda t: result.trace.to_parquet(t, index=False))
     _atomic_write(out_dir / "population.csv", lambda t: result.population.to_csv(t, index=False))
@@ -167,7 +179,14 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
     if cfg.progress:
         from tqdm import tqdm
 
-        progress_bar = tqdm(total=replications, desc="replications", unit="rep", delay=1.0, file=sys.stderr)
+        progress_bar = tqdm(
+            total=replications,
+            desc="replications",
+            unit="rep",
+            delay=1.0,
+            file=sys.stderr,
+            disable=None,  # on terminals only: logs of batch jobs stay clean
+        )
     try:
         result = simulate(
             scenario,
@@ -184,9 +203,13 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
             progress_bar.close()
     choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
     head = " · ".join(
-        [f"policy={choices.get('policy', '?')}", f"network={choices.get('network', '?')}",
-         f"demand={choices.get('demand', '?')}", f"{scenario.n_skus} SKUs",
-         f"{replications} replications × {horizon - warmup} periods (after {warmup} warm-up)"]
+        [
+            f"policy={choices.get('policy', '?')}",
+            f"network={choices.get('network', '?')}",
+            f"demand={choices.get('demand', '?')}",
+            f"{scenario.n_skus} SKUs",
+            f"{replications} replications × {horizon - warmup} periods (after {warmup} warm-up)",
+        ]
     )
     print(head)
     print("policy parameters: " + _describe(result.policy_parameters))
@@ -209,6 +232,47 @@ def main(cfg: DictConfig) -> float:
     return float(result.kpis["cost_per_period"]["mean"])
 
 
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+
+
+def _one_line(message: str) -> str:
+    """Hydra's multi-line composition errors, folded into one line."""
+    parts: list[str] = []
+    listing = False
+    for raw in message.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("full_key:", "object_type=", "Set the environment")):
+            continue
+        if line.startswith("Config search path"):
+            break
+        if listing and raw.startswith(("\t", "    ")):
+            parts[-1] += (" " if parts[-1].endswith(":") else ", ") + line
+            continue
+        listing = line.endswith(":")
+        parts.append(line.rstrip("."))
+    return "; ".join(parts)
+
+
+def precheck(argv: list[str]) -> None:
+    """Compose a single run's configuration before Hydra does, so that an unknown key or
+    config option ends in one line (exit 2) instead of Hydra's multi-line report. Sweeps
+    and Hydra's own flags are left to Hydra."""
+    if any(a.startswith("-") for a in argv):
+        return
+    overrides = [a for a in argv if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    from hydra import compose, initialize_config_dir
+
+    try:
+        with initialize_config_dir(str(CONF_DIR), version_base=None):
+            compose("config", overrides=overrides)
+    except Exception as exc:  # noqa: BLE001 - any composition failure is a config error
+        messages = [str(exc)]
+        if exc.__cause__ is not None:
+            messages.append(str(exc.__cause__))
+        print(f"stocklab: error: {_one_line(chr(10).join(messages))}", file=sys.stderr)
+        sys.exit(2)
+
 
 if __name__ == "__main__":
+    precheck(sys.argv[1:])
     main()

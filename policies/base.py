@@ -203,7 +203,9 @@ class Policy(ABC):
         return f"{type(self).__name__}({args})"
 
 
-def check_policy(policy: Policy, context: PlanningContext, n_states: int = 64, seed: int = 0) -> Policy:
+def check_policy(
+    policy: Policy, context: PlanningContext, n_states: int = 64, seed: int = 0
+) -> Policy:
     """Check ``policy`` against the contract on random states; return the prepared policy.
 
     Checks: it prepares without missing parameters, answers with a float array of shape
@@ -223,12 +225,16 @@ def check_policy(policy: Policy, context: PlanningContext, n_states: int = 64, s
         backorders = np.where(rng.uniform(size=n) < 0.3, np.floor(rng.uniform(0, scale, n)), 0.0)
         backorders[on_hand > 0] = 0.0
         on_order = np.floor(rng.uniform(0, 2 * scale, n))
-        state = InventoryState(float(k), on_hand, backorders, on_order, on_hand + on_order - backorders)
+        state = InventoryState(
+            float(k), on_hand, backorders, on_order, on_hand + on_order - backorders
+        )
         copies = [a.copy() for a in (on_hand, backorders, on_order)]
         q = prepared.order_quantity(state)
         q2 = prepared.order_quantity(state)
         if not isinstance(q, np.ndarray) or q.shape != (n,):
-            raise AssertionError(f"order_quantity must return shape ({n},), got {getattr(q, 'shape', type(q))}")
+            raise AssertionError(
+                f"order_quantity must return shape ({n},), got {getattr(q, 'shape', type(q))}"
+            )
         if not np.all(np.isfinite(q)) or np.any(q < 0):
             raise AssertionError(f"order_quantity returned negative or non-finite orders: {q[:5]}")
         if not np.array_equal(q, q2):

@@ -65,22 +65,33 @@ def optimal_echelon_levels(context: NetworkContext) -> list[np.ndarray]:
     nodes = context.nodes
     front = nodes[0]
     if front.unmet_demand != "backorder":
-        raise ValueError("policy=echelon_base_stock derives its levels for backorders only; "
-                         "set unmet_demand=backorder or give policy.levels")
+        raise ValueError(
+            "policy=echelon_base_stock derives its levels for backorders only; "
+            "set unmet_demand=backorder or give policy.levels"
+        )
     if any(np.any(nd.lead_time_std > 0) for nd in nodes):
-        raise ValueError("policy=echelon_base_stock derives its levels for deterministic lead "
-                         "times only; give policy.levels for stochastic lead times")
+        raise ValueError(
+            "policy=echelon_base_stock derives its levels for deterministic lead "
+            "times only; give policy.levels for stochastic lead times"
+        )
     if any(nd.review_period != 1 for nd in nodes):
-        raise ValueError("policy=echelon_base_stock derives its levels for review every period "
-                         "(network.review_period=1); give policy.levels otherwise")
+        raise ValueError(
+            "policy=echelon_base_stock derives its levels for review every period "
+            "(network.review_period=1); give policy.levels otherwise"
+        )
     n = front.n_skus
     out = np.empty((len(nodes), n))
     cache: dict[tuple, np.ndarray] = {}
     for i in range(n):
         local = [float(nd.holding[i]) for nd in nodes]
         lead = [max(int(nd.lead_time_mean[i]), 1) for nd in nodes]
-        key = (front.demand_mean[i], front.demand_std[i], tuple(local), tuple(lead),
-               float(front.backorder[i]))
+        key = (
+            front.demand_mean[i],
+            front.demand_std[i],
+            tuple(local),
+            tuple(lead),
+            float(front.backorder[i]),
+        )
         if key not in cache:
             echelon = local_to_echelon_holding(local)
             if front.demand_family == "poisson":

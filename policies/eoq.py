@@ -109,8 +109,13 @@ class EOQ(Policy):
     def _poisson_reorder_point(q: np.ndarray, context: PlanningContext) -> np.ndarray:
         r = np.empty(context.n_skus)
         for i in range(context.n_skus):
-            args = (context.demand_mean[i], context.lead_time_mean[i], context.holding[i],
-                    context.backorder[i], context.order_fixed[i])
+            args = (
+                context.demand_mean[i],
+                context.lead_time_mean[i],
+                context.holding[i],
+                context.backorder[i],
+                context.order_fixed[i],
+            )
             mu = args[0] * args[1]
             lo, hi = int(mu - q[i]) - 1, int(mu + 10 * np.sqrt(mu) + 10)
             costs = [rq_cost_poisson(x, int(q[i]), *args) for x in range(lo, hi + 1)]

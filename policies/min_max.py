@@ -28,7 +28,11 @@ class MinMax(Policy):
         pack_size: float = 1.0,
         service_level: float = 0.95,
     ):
-        if min is not None and max is not None and np.any(np.asarray(min, float) > np.asarray(max, float)):
+        if (
+            min is not None
+            and max is not None
+            and np.any(np.asarray(min, float) > np.asarray(max, float))
+        ):
             raise ValueError(f"policy.min(={min}) must be <= policy.max(={max})")
         if pack_size is None or float(pack_size) <= 0:
             raise ValueError(f"policy.pack_size(={pack_size!r}) must be > 0")

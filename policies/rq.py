@@ -45,7 +45,9 @@ class RQ(Policy):
 
     param_names = ("r", "q")
 
-    def __init__(self, *, r: float | list[float] | None = None, q: float | list[float] | None = None):
+    def __init__(
+        self, *, r: float | list[float] | None = None, q: float | list[float] | None = None
+    ):
         if r is not None and not np.all(np.isfinite(np.asarray(r, dtype=float))):
             raise ValueError(f"policy.r(={r!r}) must be finite")
         self.r = r if r is None or np.ndim(r) == 0 else np.asarray(r, dtype=float)

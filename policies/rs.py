@@ -23,7 +23,11 @@ class RS(Policy):
     param_names = ("review_period", "level")
 
     def __init__(self, *, review_period: int = 7, level: float | list[float] | None = None):
-        if isinstance(review_period, bool) or int(review_period) != review_period or review_period < 1:
+        if (
+            isinstance(review_period, bool)
+            or int(review_period) != review_period
+            or review_period < 1
+        ):
             raise ValueError(f"policy.review_period(={review_period!r}) must be an integer >= 1")
         self.review_period = int(review_period)
         self.level = _check_level(level)
@@ -35,7 +39,11 @@ class RS(Policy):
 
     def prepare(self, context: PlanningContext) -> RS:
         if self.level is not None:
-            return RS(review_period=self.review_period,
-                      level=as_sku_array(self.level, context.n_skus, "policy.level"))
-        cycle = dataclasses.replace(context, review_period=context.review_period * self.review_period)
+            return RS(
+                review_period=self.review_period,
+                level=as_sku_array(self.level, context.n_skus, "policy.level"),
+            )
+        cycle = dataclasses.replace(
+            context, review_period=context.review_period * self.review_period
+        )
         return RS(review_period=self.review_period, level=optimal_level(cycle))

@@ -31,7 +31,9 @@ def optimal_ss(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
         for i in range(context.n_skus):
             key = (context.demand_mean[i], h[i], p[i], K[i], P[i])
             if key not in cache:
-                sol = zheng_federgruen(key[0], key[1], key[2], key[3], protection_periods=int(key[4]))
+                sol = zheng_federgruen(
+                    key[0], key[1], key[2], key[3], protection_periods=int(key[4])
+                )
                 cache[key] = (sol.s, sol.S)
             s[i], S[i] = cache[key]
         return s, S
@@ -41,7 +43,9 @@ def optimal_ss(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
         s = context.protection_mean
         K = np.maximum(K, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            batch = np.where(h > 0, np.sqrt(2 * K * context.demand_mean / np.where(h > 0, h, 1)), 0.0)
+            batch = np.where(
+                h > 0, np.sqrt(2 * K * context.demand_mean / np.where(h > 0, h, 1)), 0.0
+            )
         return s, s + np.maximum(batch, np.maximum(context.demand_mean, 1e-9))
     sol = ss_power_approximation(
         context.demand_mean, context.demand_std, h, p, K, P, review_period=context.review_period
@@ -54,7 +58,9 @@ class SS(Policy):
 
     param_names = ("s", "S")
 
-    def __init__(self, *, s: float | list[float] | None = None, S: float | list[float] | None = None):
+    def __init__(
+        self, *, s: float | list[float] | None = None, S: float | list[float] | None = None
+    ):
         if s is not None and S is not None and np.any(np.asarray(s, float) >= np.asarray(S, float)):
             raise ValueError(f"policy.s(={s}) must be < policy.S(={S})")
         self.s = s if s is None or np.ndim(s) == 0 else np.asarray(s, dtype=float)

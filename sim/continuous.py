@@ -156,7 +156,7 @@ class ContinuousSimulation:
                 self.tot.ordered[i] += qty
             if self.k and i < self.k:
                 self.trace.fields["order"][self._period_index(), i] += qty
-            lead = float(self.lead_time.sample_continuous(self.lt_rng, 1, sku=int(i))[0])
+            lead = float(self.lead_time.sample_continuous(self.lt_rng, 1, sku=np.array([i]))[0])
             arrival = env.timeout(lead)
             arrival.callbacks.append(lambda _ev, i=i, qty=qty: self._receive(i, qty))
 
