@@ -141,3 +141,71 @@ def test_snyder_shen_ex_6_1_serial_clark_scarf():
     exact = clark_scarf_normal(5.0, 1.0, [3, 2, 2], [1, 1, 2], 37.12).cost
     assert abs(exact - 47.66) <= 0.05
     assert_in_ci(res, "cost_per_period", exact, n)
+
+
+def test_crossing_orders_base_stock_exact_convolution():
+    """Orders cross: each order's lead time is 1 or 3 periods with equal odds, drawn per
+    order. Under base-stock S = 26 each period's order equals its demand, so the units
+    missing from S at the end of period t are D_t + B_1 D_{t-1} + B_2 D_{t-2} with D ~
+    Poisson(10) and B ~ Bernoulli(1/2) independent (an order of t-1 or t-2 is outstanding
+    iff its lead time is 3). The exact cost follows by convolution: 18.84, against 8.19
+    for a fixed lead time of 2 -- whole orders share a lead time, so the outstanding
+    quantity is not Poisson (the M/G/inf result needs a lead time per unit)."""
+    from sim.leadtime import Discrete
+
+    support = np.arange(200)
+    pmf = stats.poisson.pmf(support, 10.0)
+    thinned = 0.5 * pmf
+    thinned[0] += 0.5
+    missing = np.convolve(np.convolve(pmf, thinned), thinned)[: support.size]
+    on_hand = float(np.sum(missing * np.maximum(26 - support, 0)))
+    backorders = float(np.sum(missing * np.maximum(support - 26, 0)))
+    exact = on_hand + 9 * backorders
+    assert abs(exact - 18.843317) < 1e-5
+
+    n = 40
+    lead = Discrete(values=[1, 3], probabilities=[0.5, 0.5])
+    scen = Scenario(
+        Single(lead_time=lead), dm.Poisson(mean=10.0), Costs(holding=1, backorder=9), n_skus=n
+    )
+    res = simulate(scen, BaseStock(level=26), horizon=2_100, warmup=100, replications=10, seed=3)
+    assert_in_ci(res, "cost_per_period", exact, n)
+    assert_in_ci(res, "avg_on_hand", on_hand, n)
+
+
+def test_lost_sales_one_period_lead_time_is_a_newsvendor():
+    """Lost sales with L = 1: every period starts at S, so end-of-period stock is (S - D)+
+    and lost demand (D - S)+ -- the newsvendor cost with the lost-sale penalty."""
+    from policies.optimal import expected_cost_poisson, poisson_loss
+
+    n, S, h, lost = 40, 13, 1.0, 6.0
+    exact = float(expected_cost_poisson(S, 10.0, h, lost))
+    scen = Scenario(
+        Single(lead_time=1),
+        dm.Poisson(mean=10.0),
+        Costs(holding=h, lost_sale=lost),
+        unmet_demand="lost_sales",
+        n_skus=n,
+    )
+    res = simulate(scen, BaseStock(level=S), horizon=2_100, warmup=100, replications=10, seed=13)
+    assert_in_ci(res, "cost_per_period", exact, n)
+    assert res.kpis["avg_backorders"]["mean"] == 0
+    lost = [x / (2_000 * n) for x in res.kpis["lost_sales"]["per_replication"]]
+    mean, half = ci99(lost)
+    assert abs(mean - float(poisson_loss(S, 10.0))) <= half
+
+
+def test_capacitated_supplier_never_ships_more_than_its_capacity():
+    from sim.network import Single as SingleNode
+
+    scen = Scenario(
+        SingleNode(lead_time=2, supplier_capacity=8.0),
+        dm.Poisson(mean=10.0),
+        Costs(holding=1, backorder=9),
+        n_skus=5,
+    )
+    res = simulate(scen, BaseStock(level=26), horizon=300, seed=2, trace_skus=5)
+    received = res.trace["received"].to_numpy()
+    assert received.max() <= 8.0 and received.max() == 8.0
+    # capacity below mean demand: backorders grow without bound, service collapses
+    assert res.kpis["fill_rate"]["mean"] < 0.5
