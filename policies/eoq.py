@@ -96,7 +96,7 @@ class EOQ(Policy):
         else:
             r = reorder_point_for_q(q, context.protection_mean, context.protection_std, h, p)
             if discrete or context.continuous:
-                r = np.round(r)
+                r = np.round(r) + 0.0  # + 0.0 turns -0.0 into 0.0
         return EOQ(r=r, q=q, service_level=self.service_level, variant=self.variant)
 
     def _service_reorder_point(self, context: PlanningContext) -> np.ndarray:
