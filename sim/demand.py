@@ -82,6 +82,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from sim import params
+
 __all__ = [
     "DemandModel",
     "Modulation",
@@ -109,32 +111,15 @@ TABLE_TAIL = 1e-16
 
 
 def _as_array(key: str, value: Any) -> np.ndarray:
-    """A scalar (0-d) or a flat list (1-d, e.g. an OmegaConf ListConfig) as float64."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"demand {key}(={value!r}) must be a number or a list of numbers")
-    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
-        value = list(value)
-        if len(value) == 0:
-            raise ValueError(f"demand {key}(=[]) must not be empty")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"demand {key}(={value!r}) must be a number or a list of numbers"
-        ) from None
-    if arr.ndim > 1:
-        raise ValueError(f"demand {key}(={value!r}) must be a number or a flat list")
-    return arr
+    return params.as_array("demand", key, value)
 
 
 def _check(key: str, arr: np.ndarray, ok: np.ndarray, rule: str) -> None:
-    """Raise naming the key (and the SKU index for lists) of the first value failing ``ok``."""
-    bad = np.flatnonzero(~np.atleast_1d(ok))
-    if bad.size:
-        if arr.ndim == 0:
-            raise ValueError(f"demand {key}(={float(arr)!r}) must be {rule}")
-        i = int(bad[0])
-        raise ValueError(f"demand {key}[{i}](={float(arr[i])!r}) must be {rule}")
+    params.check("demand", key, arr, ok, rule)
+
+
+def _per_sku(key: str, arr: np.ndarray, n_skus: int) -> np.ndarray:
+    return params.per_sku("demand", key, arr, n_skus)
 
 
 def _positive(key: str, value: Any) -> np.ndarray:
@@ -165,18 +150,6 @@ def _scalar_in(key: str, value: Any, low: float, high: float) -> float:
         raise ValueError(f"demand {key}(={value!r}) must be a single number")
     _check(key, arr, (arr >= low) & (arr <= high), f"in [{low:g}, {high:g}]")
     return float(arr)
-
-
-def _per_sku(key: str, arr: np.ndarray, n_skus: int) -> np.ndarray:
-    """Broadcast a validated scalar or per-SKU array to shape ``(n_skus,)``."""
-    if arr.ndim == 0:
-        return np.full(n_skus, float(arr))
-    if arr.shape[0] != n_skus:
-        raise ValueError(
-            f"demand {key} has {arr.shape[0]} per-SKU values but the network has "
-            f"n_skus={n_skus}; give one value or a list of {n_skus}"
-        )
-    return arr.astype(float, copy=True)
 
 
 def _spread_needs_scalar(key: str, arr: np.ndarray, spread_key: str, spread: float) -> None:
@@ -442,6 +415,18 @@ class DemandModel(ABC):
         self._base: np.ndarray | None = None
         self._level: np.ndarray | None = None
 
+    # -- shared by the families with a per-SKU ``mean`` level
+    def _set_mean(self, mean: Any, mean_spread: Any) -> None:
+        self._mean = _positive("mean", mean)
+        self.mean_spread = _non_negative_scalar("mean_spread", mean_spread)
+        _spread_needs_scalar("mean", self._mean, "mean_spread", self.mean_spread)
+
+    def _population_means(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
+        """Per-SKU means: ``mean`` times lognormal factors with cross-SKU cv ``mean_spread``."""
+        return _per_sku("mean", self._mean, n_skus) * lognormal_factors(
+            rng, n_skus, self.mean_spread
+        )
+
     # -- family hooks
     @abstractmethod
     def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray: ...
@@ -574,17 +559,13 @@ class Poisson(DemandModel):
         **modulation: Unpack[ModulationParams],
     ) -> None:
         super().__init__(**modulation)
-        self._mean = _positive("mean", mean)
-        self.mean_spread = _non_negative_scalar("mean_spread", mean_spread)
-        _spread_needs_scalar("mean", self._mean, "mean_spread", self.mean_spread)
+        self._set_mean(mean, mean_spread)
         self._table: InversionTable | None = None
         self._table_tried = False
 
     def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
         self._table, self._table_tried = None, False
-        return _per_sku("mean", self._mean, n_skus) * lognormal_factors(
-            rng, n_skus, self.mean_spread
-        )
+        return self._population_means(n_skus, rng)
 
     def _stationary_table(self) -> InversionTable | None:
         """Inversion table of the base means, built on first use (None if too large)."""
@@ -632,9 +613,7 @@ class Normal(DemandModel):
         **modulation: Unpack[ModulationParams],
     ) -> None:
         super().__init__(**modulation)
-        self._mean = _positive("mean", mean)
-        self.mean_spread = _non_negative_scalar("mean_spread", mean_spread)
-        _spread_needs_scalar("mean", self._mean, "mean_spread", self.mean_spread)
+        self._set_mean(mean, mean_spread)
         if (std is None) == (cv is None):
             raise ValueError(f"demand normal needs exactly one of std(={std}) and cv(={cv})")
         self._std = None
@@ -696,9 +675,7 @@ class NegativeBinomial(DemandModel):
         **modulation: Unpack[ModulationParams],
     ) -> None:
         super().__init__(**modulation)
-        self._mean = _positive("mean", mean)
-        self.mean_spread = _non_negative_scalar("mean_spread", mean_spread)
-        _spread_needs_scalar("mean", self._mean, "mean_spread", self.mean_spread)
+        self._set_mean(mean, mean_spread)
         if (cv is None) == (variance_ratio is None):
             raise ValueError(
                 f"demand negative_binomial needs exactly one of cv(={cv}) and "
@@ -937,14 +914,10 @@ class Deterministic(DemandModel):
         **modulation: Unpack[ModulationParams],
     ) -> None:
         super().__init__(**modulation)
-        self._mean = _positive("mean", mean)
-        self.mean_spread = _non_negative_scalar("mean_spread", mean_spread)
-        _spread_needs_scalar("mean", self._mean, "mean_spread", self.mean_spread)
+        self._set_mean(mean, mean_spread)
 
     def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
-        return _per_sku("mean", self._mean, n_skus) * lognormal_factors(
-            rng, n_skus, self.mean_spread
-        )
+        return self._population_means(n_skus, rng)
 
     def _draw(
         self, rng: np.random.Generator, mult: np.ndarray | None, n_periods: int

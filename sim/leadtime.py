@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from sim import params
+
 __all__ = ["LeadTimeModel", "Deterministic", "Poisson", "Discrete", "ShiftedGamma"]
 
 #: Tolerance on the sum of ``Discrete`` probabilities.
@@ -44,36 +46,15 @@ PROBABILITY_TOLERANCE = 1e-9
 
 
 def _as_array(key: str, value: Any) -> np.ndarray:
-    """A number (0-d) or a flat list, e.g. an OmegaConf ListConfig (1-d), as float64."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"lead_time {key}(={value!r}) must be a number or a list of numbers")
-    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
-        value = list(value)
-        if len(value) == 0:
-            raise ValueError(f"lead_time {key}(=[]) must not be empty")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"lead_time {key}(={value!r}) must be a number or a list of numbers"
-        ) from None
-    if arr.ndim > 1:
-        raise ValueError(f"lead_time {key}(={value!r}) must be a number or a flat list")
-    return arr
+    return params.as_array("lead_time", key, value)
 
 
 def _check(key: str, arr: np.ndarray, ok: np.ndarray, rule: str) -> None:
-    """Raise naming the key (and the index, for lists) of the first value failing ``ok``."""
-    bad = np.flatnonzero(~np.atleast_1d(ok))
-    if bad.size:
-        if arr.ndim == 0:
-            raise ValueError(f"lead_time {key}(={_show(float(arr))}) must be {rule}")
-        i = int(bad[0])
-        raise ValueError(f"lead_time {key}[{i}](={_show(float(arr[i]))}) must be {rule}")
+    params.check("lead_time", key, arr, ok, rule)
 
 
-def _show(x: float) -> str:
-    return str(int(x)) if np.isfinite(x) and x.is_integer() else repr(x)
+def _per_sku(key: str, arr: np.ndarray, n_skus: int) -> np.ndarray:
+    return params.per_sku("lead_time", key, arr, n_skus)
 
 
 def _non_negative_int(key: str, value: Any) -> np.ndarray:
@@ -87,17 +68,6 @@ def _non_negative(key: str, value: Any) -> np.ndarray:
     arr = _as_array(key, value)
     _check(key, arr, np.isfinite(arr) & (arr >= 0), ">= 0")
     return arr
-
-
-def _per_sku(key: str, arr: np.ndarray, n_skus: int) -> np.ndarray:
-    if arr.ndim == 0:
-        return np.full(n_skus, arr[()])
-    if arr.shape[0] != n_skus:
-        raise ValueError(
-            f"lead_time {key} has {arr.shape[0]} per-SKU values but the network has "
-            f"n_skus={n_skus}; give one value or a list of {n_skus}"
-        )
-    return arr.copy()
 
 
 class LeadTimeModel(ABC):
@@ -250,7 +220,7 @@ class Poisson(LeadTimeModel):
             i = int(bad[0])
             where = f" (SKU {i})" if mean.shape[0] > 1 else ""
             raise ValueError(
-                f"lead_time mean(={_show(float(mean[i]))}) must be >= "
+                f"lead_time mean(={params.show(float(mean[i]))}) must be >= "
                 f"shift(={int(shift[i])}){where}"
             )
 
@@ -354,8 +324,9 @@ class ShiftedGamma(LeadTimeModel):
             i = int(bad[0])
             where = f" (SKU {i})" if mean.shape[0] > 1 else ""
             raise ValueError(
-                f"lead_time mean(={_show(float(mean[i]))}) must be > "
-                f"shift(={_show(float(shift[i]))}){where}; use Deterministic for a fixed lead time"
+                f"lead_time mean(={params.show(float(mean[i]))}) must be > "
+                f"shift(={params.show(float(shift[i]))}){where}; "
+                "use Deterministic for a fixed lead time"
             )
 
     def _setup(self, n_skus: int, rng: np.random.Generator) -> None:
