@@ -227,6 +227,8 @@ def main(cfg: DictConfig) -> float:
     try:
         result = run(cfg)
     except (ConfigError, ValueError, TypeError, OmegaConfBaseException) as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise  # the full traceback, for debugging
         print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
         sys.exit(2)
     return float(result.kpis["cost_per_period"]["mean"])
