@@ -9,6 +9,7 @@ the value, and exit status 2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -26,8 +27,12 @@ from omegaconf.errors import OmegaConfBaseException
 
 import sim
 from policies.base import Policy
+from sim.forecasting import ForecastSettings
 from sim.network import Costs
 from sim.runner import RunResult, Scenario, simulate
+
+#: ``forecaster.*`` keys that say how the forecaster runs, not what it is.
+HARNESS_KEYS = tuple(f.name for f in dataclasses.fields(ForecastSettings))
 
 __all__ = ["run", "build", "ConfigError", "main"]
 
@@ -81,6 +86,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
     network = _instantiate("network", cfg.network)
     demand = _instantiate("demand", cfg.demand)
     policy = _instantiate("policy", cfg.policy)
+    forecaster, settings = _forecasting(cfg)
     scenario = Scenario(
         network=network,
         demand=demand,
@@ -89,8 +95,25 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
         n_skus=_int(cfg, "n_skus", 1),
         review=cfg.review,
         initial_stock=cfg.initial_stock,
+        forecaster=forecaster,
+        forecasting=settings,
     )
     return scenario, policy
+
+
+def _forecasting(cfg: DictConfig):
+    node = cfg.get("forecaster")
+    if node is None:
+        return None, ForecastSettings()
+    values = OmegaConf.to_container(node, resolve=True)
+    harness = {k: values.pop(k) for k in HARNESS_KEYS if k in values}
+    try:
+        settings = ForecastSettings(**harness)
+    except TypeError as exc:
+        raise ConfigError(f"forecaster: {_explain(exc)}") from None
+    if "_target_" not in values:
+        return None, settings
+    return _instantiate("forecaster", OmegaConf.create(values)), settings
 
 
 def _fmt(x: float | None, digits: int = 6) -> str:
@@ -167,6 +190,8 @@ def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult) -> None:
     if result.trace is not None:
         _atomic_write(out_dir / "trace.parquet", lambda t: result.trace.to_parquet(t, index=False))
     _atomic_write(out_dir / "population.csv", lambda t: result.population.to_csv(t, index=False))
+    if result.shifts is not None:
+        _atomic_write(out_dir / "shifts.csv", lambda t: result.shifts.to_csv(t, index=False))
 
 
 def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:

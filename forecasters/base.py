@@ -1,28 +1,191 @@
-"""The forecast that a policy may receive at a review epoch.
+"""The forecaster contract: fitted on demand history, forecasting all SKUs at once.
 
-Forecasters (fitted on demand history of shape ``(n_periods, n_skus)``, never on data
-after the decision time) produce a :class:`Forecast`. Policies take it as an optional
-second argument to ``order_quantity``; the classic policies of ``policies/`` ignore it
-and plan from the scenario's demand model instead.
+A *forecaster* learns from demand history ``y`` of shape ``(n_periods, n_skus)`` (rows are
+periods, oldest first; every value finite and >= 0) and forecasts the next ``h`` periods of
+every SKU. The simulation fits it only on data up to the decision time: at the review at
+the end of period ``t`` it has seen periods ``..., t-1, t`` and nothing later.
+
+Extension points (statsforecast / scikit-learn style; fitted state ends in ``_``):
+
+``fit(y, exog=None) -> self``
+    Required. Estimate parameters (or use the given ones) and the state at the end of
+    ``y``. ``exog`` has shape ``(n_periods, n_features)``: exogenous regressors (calendar,
+    promotions, weather) aligned with ``y``.
+
+``predict(h, exog_future=None) -> Forecast``
+    Required. Mean path ``(h, n_skus)`` and, where the model has one, its own predictive
+    distribution: the std of each period and of the cumulative sums over 1..h periods, or
+    sample paths. ``exog_future`` has shape ``(h, n_features)``.
+
+``update(y_new, exog_new=None) -> None``
+    Optional, cheap: absorb one new period ``(n_skus,)`` with the parameters held fixed
+    (the state recursion of a smoothing model). The default appends to the stored history
+    and re-fits, which is correct but slow; fast forecasters override it.
+
+Forecasters that use exogenous regressors set ``uses_exog = True``; the others receive the
+same arguments and ignore them explicitly (``_ignore_exog``). Constructor parameters are
+keyword-only and are the YAML keys one to one. :func:`check_forecaster` checks a forecaster
+against this contract and runs over every file in ``conf/forecaster/``.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 import numpy as np
+
+__all__ = ["Forecast", "Forecaster", "check_forecaster", "as_history"]
 
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """Demand forecast for all SKUs of a node, made at ``time``.
+    """Demand forecast for all SKUs of a node, made at ``time`` for the next ``h`` periods.
 
-    ``mean`` has shape ``(h, n_skus)``: the expected demand of each of the next ``h``
-    periods. ``protection_mean`` and ``protection_std`` describe demand summed over the
-    protection interval (shape ``(n_skus,)``) when the forecaster can tell it.
+    ``mean``: ``(h, n_skus)`` expected demand per period. The model's own uncertainty, when
+    it has one: ``std`` ``(h, n_skus)`` of each period's demand; ``sum_std`` ``(h, n_skus)``
+    where row ``k`` is the std of demand summed over periods ``1..k+1``; ``paths``
+    ``(n_paths, h, n_skus)`` sample paths. The simulation adds what it learned from past
+    forecast errors: ``error_sum_std`` and ``error_sum_samples`` (past errors of
+    protection-interval sums, ``(n_errors, n_skus)``), see ``sim/forecasting.py``.
     """
 
     time: float
     mean: np.ndarray
-    protection_mean: np.ndarray | None = None
-    protection_std: np.ndarray | None = None
+    std: np.ndarray | None = None
+    sum_std: np.ndarray | None = None
+    paths: np.ndarray | None = None
+    protection_periods: np.ndarray | None = None
+    error_sum_std: np.ndarray | None = None
+    error_sum_samples: np.ndarray | None = None
+    one_step_error_std: np.ndarray | None = None
+
+    @property
+    def horizon(self) -> int:
+        return int(self.mean.shape[0])
+
+    @property
+    def n_skus(self) -> int:
+        return int(self.mean.shape[1])
+
+    def cumulative_mean(self, periods: np.ndarray) -> np.ndarray:
+        """Expected demand summed over the first ``periods[i]`` periods, per SKU."""
+        return _take_cumulative(np.cumsum(self.mean, axis=0), periods)
+
+    def cumulative_std(self, periods: np.ndarray) -> np.ndarray | None:
+        """The model's std of demand summed over the first ``periods[i]`` periods."""
+        if self.sum_std is not None:
+            return _take_cumulative(self.sum_std, periods)
+        if self.paths is not None:
+            sums = np.cumsum(self.paths, axis=1)
+            return _take_cumulative(sums.std(axis=0, ddof=1), periods)
+        return None
+
+
+def _take_cumulative(table: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(periods, dtype=np.int64), 1, table.shape[0]) - 1
+    return table[p, np.arange(table.shape[1])]
+
+
+def as_history(y: Any) -> np.ndarray:
+    """Demand history as a float ``(n_periods, n_skus)`` array, or a ValueError."""
+    arr = np.asarray(y, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"demand history must have shape (n_periods, n_skus), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("demand history holds NaN or infinite values")
+    return arr
+
+
+class Forecaster(ABC):
+    """Base class of every forecaster; see the module docstring for the contract."""
+
+    #: Whether the forecaster uses exogenous regressors.
+    uses_exog: ClassVar[bool] = False
+    #: Names of the constructor parameters, in YAML order. Subclasses set it.
+    param_names: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
+        """Fit on history ``y`` ``(n_periods, n_skus)``; return ``self``."""
+
+    @abstractmethod
+    def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
+        """Forecast the next ``h`` periods of every SKU."""
+
+    def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
+        """Absorb one period of demand ``(n_skus,)``; default: append and re-fit."""
+        history = getattr(self, "history_", None)
+        if history is None:
+            raise RuntimeError(f"{type(self).__name__}.update called before fit")
+        y = np.vstack([history, np.asarray(y_new, dtype=float)[None, :]])
+        x = getattr(self, "exog_", None)
+        if x is not None and exog_new is not None:
+            x = np.vstack([x, np.asarray(exog_new, dtype=float)[None, :]])
+        self.fit(y, x)
+
+    def _ignore_exog(self, *exog: Any) -> None:
+        """Explicitly ignore exogenous regressors (for forecasters that use none)."""
+        del exog
+
+    def parameters(self) -> dict[str, Any]:
+        out = {}
+        for name in self.param_names:
+            v = getattr(self, name)
+            out[name] = v.tolist() if isinstance(v, np.ndarray) else v
+        return out
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.parameters().items())
+        return f"{type(self).__name__}({args})"
+
+
+def check_forecaster(
+    forecaster: Forecaster, y: np.ndarray | None = None, h: int = 5, seed: int = 0
+) -> None:
+    """Check ``forecaster`` against the contract on ``y`` (default: seasonal Poisson demand
+    of 4 SKUs over 120 periods): ``fit`` returns ``self``; ``predict`` gives finite arrays of
+    the documented shapes, non-negative stds; ``update`` accepts one period and the next
+    forecast stays well-formed; fitting twice on the same data gives the same forecast.
+    (That the simulation hands a forecaster no data after the decision time is tested on
+    the engine, in ``tests/test_forecasting.py``.)"""
+    if y is None:
+        rng = np.random.default_rng(seed)
+        t = np.arange(120)[:, None]
+        level = np.array([5.0, 20.0, 0.8, 50.0])[None, :]
+        y = rng.poisson(level * (1 + 0.3 * np.sin(2 * np.pi * t / 7))).astype(float)
+    y = as_history(y)
+    n_periods, n = y.shape
+    fitted = forecaster.fit(y[:-1])
+    if fitted is not forecaster:
+        raise AssertionError(f"{type(forecaster).__name__}.fit must return self")
+    fc = forecaster.predict(h)
+    _check_forecast(fc, h, n, type(forecaster).__name__)
+    forecaster.update(y[-1])
+    _check_forecast(forecaster.predict(h), h, n, type(forecaster).__name__ + " after update")
+    cut = n_periods - 10
+    a = forecaster.fit(y[:cut]).predict(h).mean.copy()
+    b = forecaster.fit(y[:cut].copy()).predict(h).mean
+    if not np.array_equal(a, b):
+        raise AssertionError(f"{type(forecaster).__name__}: fit is not deterministic")
+
+
+def _check_forecast(fc: Forecast, h: int, n: int, who: str) -> None:
+    if not isinstance(fc, Forecast):
+        raise AssertionError(f"{who}: predict must return a Forecast, got {type(fc).__name__}")
+    if fc.mean.shape != (h, n):
+        raise AssertionError(f"{who}: mean has shape {fc.mean.shape}, expected {(h, n)}")
+    if not np.all(np.isfinite(fc.mean)):
+        raise AssertionError(f"{who}: mean has NaN or infinite values")
+    for name in ("std", "sum_std"):
+        arr = getattr(fc, name)
+        if arr is not None:
+            if arr.shape != (h, n):
+                raise AssertionError(f"{who}: {name} has shape {arr.shape}, expected {(h, n)}")
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise AssertionError(f"{who}: {name} must be finite and >= 0")
+    if fc.paths is not None and (fc.paths.ndim != 3 or fc.paths.shape[1:] != (h, n)):
+        raise AssertionError(f"{who}: paths has shape {fc.paths.shape}, expected (n, {h}, {n})")

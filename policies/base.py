@@ -208,7 +208,8 @@ def check_policy(
 ) -> Policy:
     """Check ``policy`` against the contract on random states; return the prepared policy.
 
-    Checks: it prepares without missing parameters, answers with a float array of shape
+    Policies with ``needs_forecast = True`` get a forecast drawn from the context's demand
+    model. Checks: it prepares without missing parameters, answers with a float array of shape
     ``(n_skus,)``, never orders a negative or non-finite quantity, does not modify its
     input arrays, and is deterministic (same state, same answer).
     """
@@ -220,6 +221,17 @@ def check_policy(
     rng = np.random.default_rng(seed)
     n = context.n_skus
     scale = float(np.max(context.protection_mean)) + 1.0
+    forecast = None
+    if getattr(prepared, "needs_forecast", False):
+        P = np.ceil(context.protection_periods).astype(np.int64)
+        h = int(P.max())
+        forecast = Forecast(
+            time=0.0,
+            mean=np.tile(context.demand_mean, (h, 1)),
+            std=np.tile(context.demand_std, (h, 1)),
+            sum_std=np.sqrt(np.arange(1, h + 1))[:, None] * context.demand_std[None, :],
+            protection_periods=P,
+        )
     for k in range(n_states):
         on_hand = np.floor(rng.uniform(0, 3 * scale, n))
         backorders = np.where(rng.uniform(size=n) < 0.3, np.floor(rng.uniform(0, scale, n)), 0.0)
@@ -229,8 +241,8 @@ def check_policy(
             float(k), on_hand, backorders, on_order, on_hand + on_order - backorders
         )
         copies = [a.copy() for a in (on_hand, backorders, on_order)]
-        q = prepared.order_quantity(state)
-        q2 = prepared.order_quantity(state)
+        q = prepared.order_quantity(state, forecast)
+        q2 = prepared.order_quantity(state, forecast)
         if not isinstance(q, np.ndarray) or q.shape != (n,):
             raise AssertionError(
                 f"order_quantity must return shape ({n},), got {getattr(q, 'shape', type(q))}"

@@ -537,8 +537,10 @@ class DemandModel(ABC):
 
 
 def _check_block(start: int, n_periods: int) -> None:
-    if isinstance(start, bool) or int(start) != start or start < 0:
-        raise ValueError(f"demand start(={start!r}) must be an integer >= 0")
+    # a negative start reaches before the simulation's period 0: the demand history a
+    # forecaster is fitted on before the run begins
+    if isinstance(start, bool) or int(start) != start:
+        raise ValueError(f"demand start(={start!r}) must be an integer")
     if isinstance(n_periods, bool) or int(n_periods) != n_periods or n_periods < 0:
         raise ValueError(f"demand n_periods(={n_periods!r}) must be an integer >= 0")
 

@@ -123,7 +123,9 @@ class PeriodicSimulation:
         warmup: int,
         initial_on_hand: list[np.ndarray],
         trace_skus: int = 0,
+        forecast_driver=None,
     ):
+        self.forecast_driver = forecast_driver  # sim.forecasting.ForecastDriver for node 0
         self.nodes = nodes
         self.supplier_index = supplier_index
         self.policies = policies
@@ -189,6 +191,8 @@ class PeriodicSimulation:
         il = np.zeros(n)
         tmp = np.zeros(n)
         positions_echelon = [None] * N
+        driver = self.forecast_driver
+        forecast = None
 
         for t in range(T):
             measured = t >= warmup
@@ -220,6 +224,10 @@ class PeriodicSimulation:
                 np.subtract(d, served, out=lost)
             demand_total += d
             served_total += served
+            if driver is not None:
+                # the forecaster learns period t only now, after it was served
+                driver.observe(t, d)
+                forecast = driver.forecast(t)
             if not backorder_mode:
                 lost_total += lost
             # 3. costs on end-of-period levels
@@ -262,7 +270,7 @@ class PeriodicSimulation:
                     state = InventoryState(
                         float(t), oh[i], bo[i], on_order[i], positions_echelon[i] if multi else None
                     )
-                    q = policies[i].order_quantity(state)
+                    q = policies[i].order_quantity(state, forecast if i == 0 else None)
                     if q is not None:
                         owed[i] += q
                         on_order[i] += q

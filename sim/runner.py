@@ -9,6 +9,7 @@ Replication ``k`` draws its demand and lead times from streams keyed by ``(seed,
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecasters.base import Forecaster
 from policies.base import NetworkContext, PlanningContext, Policy
 from sim.continuous import ContinuousSimulation
 from sim.demand import DemandModel
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
+from sim.forecasting import ForecastDriver, ForecastSettings
 from sim.kpi import replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network
 from sim.rng import Streams
@@ -40,6 +43,8 @@ class Scenario:
     n_skus: int = 1
     review: str = "periodic"
     initial_stock: Any = "auto"
+    forecaster: Forecaster | None = None
+    forecasting: ForecastSettings = field(default_factory=ForecastSettings)
 
     def __post_init__(self) -> None:
         if self.unmet_demand not in UNMET_MODES:
@@ -71,6 +76,7 @@ class RunResult:
     policy_parameters: dict[str, Any]
     population: pd.DataFrame
     outputs: list[SimulationOutput] | None = None
+    shifts: pd.DataFrame | None = None
 
 
 def planning_contexts(scenario: Scenario) -> NetworkContext:
@@ -155,8 +161,12 @@ def simulate(
     policies, contexts = prepare(scenario, policy, seed)
     nodes = scenario.network.nodes
     initial = _initial_on_hand(scenario, contexts)
-    per_rep, sku_frames, trace_frames, outputs = [], [], [], []
+    _check_forecasting(scenario, policies)
+    per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     for rep in range(replications):
+        driver = None
+        if scenario.forecaster is not None:
+            driver = _forecast_driver(scenario, contexts, streams, rep, horizon, warmup)
         if scenario.review == "continuous":
             sim = ContinuousSimulation(
                 node=nodes[0],
@@ -186,9 +196,16 @@ def simulate(
                 warmup=warmup,
                 initial_on_hand=initial,
                 trace_skus=trace_skus,
+                forecast_driver=driver,
             )
         out = sim.run()
-        per_rep.append(replication_kpis(out, scenario.costs, scenario.unmet_demand))
+        kpis = replication_kpis(out, scenario.costs, scenario.unmet_demand)
+        if driver is not None:
+            kpis.update(driver.accuracy.summary())
+            kpis["shifts_detected"] = float(len(driver.shifts))
+            kpis["refits"] = float(driver.refits)
+            shift_frames.append(pd.DataFrame(driver.shift_table()).assign(replication=rep))
+        per_rep.append(kpis)
         sku_frames.append(sku_kpis(out, scenario.costs, scenario.unmet_demand, rep))
         if out.traces is not None:
             trace_frames.append(trace_table(out, rep))
@@ -204,7 +221,48 @@ def simulate(
         policy_parameters=_node_parameters(policies, [nd.name for nd in nodes]),
         population=population_table(scenario),
         outputs=outputs if keep_outputs else None,
+        shifts=pd.concat(shift_frames, ignore_index=True) if shift_frames else None,
     )
+
+
+def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
+    needs = [getattr(p, "needs_forecast", False) for p in policies]
+    if any(needs) and scenario.forecaster is None:
+        raise ValueError(
+            "policy=forecast_order_up_to needs a forecaster: add e.g. forecaster=ses "
+            "(see conf/forecaster/)"
+        )
+    if any(needs[1:]):
+        raise ValueError(
+            "forecast-driven policies run at the customer-facing node only (network=single)"
+        )
+    if scenario.forecaster is not None and scenario.review == "continuous":
+        raise ValueError("forecasters run with review=periodic only")
+
+
+def _forecast_driver(
+    scenario: Scenario,
+    contexts: NetworkContext,
+    streams: Streams,
+    rep: int,
+    horizon: int,
+    warmup: int,
+) -> ForecastDriver:
+    """A fresh forecaster for replication ``rep``, fitted on history before period 0."""
+    settings = scenario.forecasting
+    H = settings.history
+    history = scenario.demand.sample(streams.get("history", rep), -H, H)
+    front = contexts.nodes[0]
+    driver = ForecastDriver(
+        copy.deepcopy(scenario.forecaster),
+        history=history,
+        horizon=horizon,
+        protection_periods=np.ceil(front.protection_periods).astype(np.int64),
+        settings=settings,
+        warmup=warmup,
+    )
+    driver.start()
+    return driver
 
 
 def trace_table(out: SimulationOutput, replication: int) -> pd.DataFrame:
