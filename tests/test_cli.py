@@ -92,3 +92,29 @@ def test_readme_example_runs(command, tmp_path):
     assert found and all(json.loads(p.read_text())["kpis"] for p in found)
     if sweep:
         assert len(found) == args[args.index("-m") + 1].count(",") + 1
+
+
+def test_backtest_writes_a_rolling_origin_table(tmp_path):
+    env_cmd = [
+        "forecaster=ses",
+        "demand=seasonal",
+        "n_skus=6",
+        "horizon=60",
+        f"hydra.run.dir={tmp_path}",
+    ]
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.backtest", *env_cmd],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "backtest.csv")
+    assert list(table["lead"]) == [str(i) for i in range(1, 15)] + ["all"]
+    assert (table["mae"] > 0).all() and table["coverage80"].between(0, 1).all()

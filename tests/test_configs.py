@@ -28,14 +28,30 @@ def _smoke(overrides, tmp_path):
 
 
 def test_groups_are_not_empty():
-    for group in ("network", "demand", "policy", "experiment"):
+    for group in ("network", "demand", "policy", "experiment", "forecaster"):
         assert _names(group), group
 
 
 @pytest.mark.parametrize("policy", _names("policy"))
 def test_policy_config_runs(policy, tmp_path):
     net = "serial" if policy == "echelon_base_stock" else "single"
-    _smoke([f"policy={policy}", f"network={net}"], tmp_path)
+    extra = ["forecaster=ses"] if policy == "forecast_order_up_to" else []
+    _smoke([f"policy={policy}", f"network={net}", *extra], tmp_path)
+
+
+@pytest.mark.parametrize("forecaster", _names("forecaster"))
+def test_forecaster_config_drives_a_simulation(forecaster, tmp_path):
+    res = _smoke(
+        [
+            "policy=forecast_order_up_to",
+            f"forecaster={forecaster}",
+            "network=single",
+            "forecaster.history=60",
+            "forecaster.refit_every=10",
+        ],
+        tmp_path,
+    )
+    assert np.isfinite(res.kpis["forecast_mae"]["mean"])
 
 
 @pytest.mark.parametrize("network", _names("network"))
