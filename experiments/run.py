@@ -15,6 +15,7 @@ import math
 import os
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import hydra
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -247,15 +249,50 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
     return result
 
 
+def write_error(out_dir: Path, cfg: DictConfig, exc: BaseException) -> None:
+    """The error record of a failed sweep job: config, exception, traceback."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        "error": type(exc).__name__,
+        "message": _explain(exc),
+        "traceback": traceback.format_exception(exc),
+        "config": OmegaConf.to_container(cfg, resolve=False),
+        "stocklab_version": sim.__version__,
+    }
+    _atomic_write(
+        out_dir / "error.json", lambda t: Path(t).write_text(json.dumps(record, indent=2))
+    )
+
+
 @hydra.main(version_base=None, config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    sweeping = hc.mode == RunMode.MULTIRUN
+    if cfg.get("resume") and (out_dir / "metrics.json").exists():
+        cost = json.loads((out_dir / "metrics.json").read_text())["kpis"]["cost_per_period"]["mean"]
+        print(f"resume: {out_dir} has its results already; skipped")
+        return float(cost)
     try:
         result = run(cfg)
-    except (ConfigError, ValueError, TypeError, OmegaConfBaseException) as exc:
+    except Exception as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise  # the full traceback, for debugging
-        print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
-        sys.exit(2)
+        if sweeping:
+            # one failed job must not end the sweep: leave a record and go on
+            write_error(out_dir, cfg, exc)
+            print(
+                f"stocklab: job failed: {_explain(exc)} (see {out_dir / 'error.json'})",
+                file=sys.stderr,
+            )
+            return float("nan")
+        if isinstance(exc, ConfigError | ValueError | TypeError | OmegaConfBaseException):
+            print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
+            sys.exit(2)
+        raise
+    stale = out_dir / "error.json"
+    if stale.exists():  # a resumed job that failed before
+        stale.unlink()
     return float(result.kpis["cost_per_period"]["mean"])
 
 

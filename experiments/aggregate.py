@@ -1,0 +1,155 @@
+"""Collect a sweep's jobs into one table, losing none: ``python -m experiments.aggregate DIR``.
+
+Works on any sweep folder -- finished, with failed jobs, or killed half-way. The jobs the
+sweep was meant to run are listed from its ``multirun.yaml`` (the basic sweeper's grid, in
+Hydra's job order), so a job that never started is marked ``missing`` rather than dropped.
+A job is ``ok`` when its ``metrics.json`` exists (written atomically, so it is complete),
+``failed`` when it left an ``error.json``, and ``missing`` otherwise.
+
+Each row: ``job``, ``status``, ``overrides``, one column per swept key, ``error``, and for
+every KPI ``<kpi>`` (the mean over replications) and ``<kpi>_ci95``. Written to
+``sweep_summary.csv`` in the sweep folder. A job's *configuration* is its ``policy*`` and
+``forecaster*`` overrides; its *scenario* is everything else it overrides (seed included):
+jobs of one scenario met the same demand (common random numbers) and can be paired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+__all__ = ["collect", "expected_jobs", "write_summary", "load_metrics", "CONFIG_PREFIXES"]
+
+#: Override keys that choose *what is compared*; every other key belongs to the scenario.
+CONFIG_PREFIXES = ("policy", "forecaster")
+
+
+def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
+    """The jobs of the sweep, as override lists in Hydra's numbering, or None if unknown."""
+    path = sweep_dir / "multirun.yaml"
+    if not path.exists():
+        return None
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        spec = yaml.safe_load(path.read_text())
+        task = spec["hydra"]["overrides"]["task"]
+        if spec["hydra"].get("sweeper", {}).get("_target_", "").split(".")[-1] != "BasicSweeper":
+            return None
+        parsed = OverridesParser.create().parse_overrides(task)
+        batches = BasicSweeper.split_arguments(parsed, None)
+        return [job for batch in batches for job in batch]
+    except Exception:  # noqa: BLE001 - an unreadable spec only costs the 'missing' rows
+        return None
+
+
+def _job_overrides(job_dir: Path) -> list[str] | None:
+    path = job_dir / ".hydra" / "overrides.yaml"
+    return yaml.safe_load(path.read_text()) if path.exists() else None
+
+
+def load_metrics(job_dir: Path) -> dict[str, Any] | None:
+    path = job_dir / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _split(override: str) -> tuple[str, str]:
+    key, _, value = override.partition("=")
+    return key.lstrip("+~"), value
+
+
+def collect(sweep_dir: str | Path) -> pd.DataFrame:
+    """One row per job of the sweep at ``sweep_dir``."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"sweep folder {sweep_dir} does not exist")
+    found = {int(p.name): p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()}
+    expected = expected_jobs(sweep_dir)
+    numbers = sorted(set(found) | set(range(len(expected) if expected else 0)))
+    rows = []
+    for num in numbers:
+        job_dir = found.get(num)
+        overrides = _job_overrides(job_dir) if job_dir else None
+        if overrides is None and expected and num < len(expected):
+            overrides = expected[num]
+        row: dict[str, Any] = {"job": num, "overrides": " ".join(overrides or [])}
+        for o in overrides or []:
+            key, value = _split(o)
+            row[key] = value
+        metrics = load_metrics(job_dir) if job_dir else None
+        error_path = job_dir / "error.json" if job_dir else None
+        if metrics is not None:
+            row["status"] = "ok"
+            for name, k in metrics["kpis"].items():
+                row[name] = k["mean"]
+                row[f"{name}_ci95"] = k["ci95"]
+        elif error_path is not None and error_path.exists():
+            row["status"] = "failed"
+            row["error"] = json.loads(error_path.read_text()).get("message", "")
+        else:
+            row["status"] = "missing"
+        row["path"] = str(job_dir) if job_dir else ""
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        raise FileNotFoundError(f"no jobs found in {sweep_dir}")
+    keys = [c for c in table.columns if "=" not in c and c in _override_keys(rows)]
+    table["configuration"] = table.apply(lambda r: _label(r, keys, config=True), axis=1)
+    table["scenario"] = table.apply(lambda r: _label(r, keys, config=False), axis=1)
+    return table
+
+
+def _override_keys(rows: list[dict[str, Any]]) -> set[str]:
+    keys: set[str] = set()
+    for r in rows:
+        for o in r["overrides"].split():
+            keys.add(_split(o)[0])
+    return keys
+
+
+def _label(row: pd.Series, keys: list[str], *, config: bool) -> str:
+    parts = []
+    for k in sorted(keys):
+        if k.startswith("hydra"):
+            continue
+        is_config = k.split(".")[0].split("/")[0] in CONFIG_PREFIXES
+        if is_config == config and isinstance(row.get(k), str):
+            parts.append(f"{k}={row[k]}")
+    return " ".join(parts) or ("(default)" if config else "(default scenario)")
+
+
+def write_summary(sweep_dir: str | Path) -> pd.DataFrame:
+    """Collect and write ``sweep_summary.csv`` (atomically) in the sweep folder."""
+    from experiments.run import _atomic_write
+
+    table = collect(sweep_dir)
+    _atomic_write(Path(sweep_dir) / "sweep_summary.csv", lambda t: table.to_csv(t, index=False))
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Collect a sweep folder into sweep_summary.csv.")
+    ap.add_argument("sweep_dir", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        table = write_summary(args.sweep_dir)
+    except FileNotFoundError as exc:
+        print(f"stocklab: error: {exc}", file=sys.stderr)
+        return 2
+    counts = table["status"].value_counts().to_dict()
+    print(
+        f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
+        f"{counts.get('missing', 0)} missing -> {args.sweep_dir / 'sweep_summary.csv'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Hydra callbacks: sweep progress and the loss-free summary at the end of a sweep.
+
+Counts are read from the sweep folder (``metrics.json`` = done, ``error.json`` = failed),
+not kept in memory, so they stay right when a parallel launcher runs jobs in other
+processes, and after a resumed sweep.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from experiments.aggregate import expected_jobs, write_summary
+
+
+def _counts(sweep_dir: Path) -> tuple[int, int]:
+    done = sum(1 for _ in sweep_dir.glob("*/metrics.json"))
+    failed = sum(
+        1 for p in sweep_dir.glob("*/error.json") if not (p.parent / "metrics.json").exists()
+    )
+    return done, failed
+
+
+class SweepSummary(Callback):
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        hc = config.hydra
+        if hc.mode is None or str(hc.mode) != "RunMode.MULTIRUN":
+            return
+        sweep_dir = Path(hc.sweep.dir)
+        jobs = expected_jobs(sweep_dir)
+        total = f"/{len(jobs)}" if jobs else ""
+        done, failed = _counts(sweep_dir)
+        print(f"sweep: {done + failed}{total} jobs finished, {failed} failed", file=sys.stderr)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        table = write_summary(sweep_dir)
+        counts = table["status"].value_counts().to_dict()
+        print(
+            f"sweep summary: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
+            f"{counts.get('missing', 0)} missing -> {sweep_dir / 'sweep_summary.csv'}"
+        )

@@ -1,0 +1,424 @@
+"""``python -m experiments.report multirun/<sweep>``: a benchmark report from a sweep folder.
+
+Writes ``report.html`` (self-contained: figures embedded) and ``report.md`` with its
+figures in ``figures/``, into the sweep folder (or ``--out``). Contents, per scenario:
+
+* KPI table ranked by cost (mean ± 95% CI over replications), with each row's configuration;
+* cost vs fill rate with CI bars and the Pareto front (no other configuration is both
+  cheaper and better served);
+* stacked cost breakdown (holding, shortage, ordering);
+* inventory and order trajectories of a few sample SKUs (from ``trace.parquet``);
+* forecast accuracy vs cost, where forecasters were swept;
+* paired differences under common random numbers: for every pair of configurations,
+  the mean difference in cost and fill rate over paired replications with a 95% CI, whether
+  it is significant, and -- where it is not -- about how many replications would separate
+  the two (``n = (t * s_d / d)^2``, the usual sample-size rule for a paired t-test).
+
+Failed and missing jobs are listed, not dropped. The last section gives the command,
+software versions and seeds that reproduce the sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import itertools
+import json
+import math
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from experiments.aggregate import collect, load_metrics  # noqa: E402
+
+__all__ = ["build_report", "paired_differences", "pareto_front", "main"]
+
+COST_PARTS = ("holding_cost", "shortage_cost", "ordering_cost")
+
+
+# ----------------------------------------------------------------------------- statistics
+def paired_differences(per_rep: dict[str, dict[str, list[float]]], kpi: str) -> pd.DataFrame:
+    """Pairwise differences ``A - B`` of ``kpi`` over paired replications (same seed, same
+    replication index: common random numbers), with a 95% t interval."""
+    rows = []
+    for a, b in itertools.combinations(sorted(per_rep), 2):
+        xa, xb = per_rep[a].get(kpi), per_rep[b].get(kpi)
+        if xa is None or xb is None:
+            continue
+        n = min(len(xa), len(xb))
+        d = np.asarray(xa[:n], dtype=float) - np.asarray(xb[:n], dtype=float)
+        if n < 2 or np.any(np.isnan(d)):
+            continue
+        mean, sd = float(d.mean()), float(d.std(ddof=1))
+        t = float(stats.t.ppf(0.975, n - 1))
+        half = t * sd / math.sqrt(n)
+        significant = abs(mean) > half
+        needed = None
+        if not significant and mean != 0:
+            needed = int(math.ceil((t * sd / abs(mean)) ** 2))
+        rows.append(
+            {
+                "A": a,
+                "B": b,
+                "kpi": kpi,
+                "mean_difference": mean,
+                "ci95": half,
+                "replications": n,
+                "significant": significant,
+                "replications_needed": needed,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pareto_front(cost: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """Indices on the Pareto front: no other point has lower-or-equal cost and
+    higher-or-equal fill rate with one of them strict."""
+    keep = []
+    for i in range(len(cost)):
+        dominated = np.any(
+            (cost <= cost[i]) & (fill >= fill[i]) & ((cost < cost[i]) | (fill > fill[i]))
+        )
+        if not dominated:
+            keep.append(i)
+    return np.array(sorted(keep, key=lambda i: cost[i]), dtype=int)
+
+
+# ----------------------------------------------------------------------------- figures
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def fig_cost_vs_fill(df: pd.DataFrame, title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    cost, fill = df["cost_per_period"].to_numpy(float), df["fill_rate"].to_numpy(float)
+    ax.errorbar(
+        fill,
+        cost,
+        xerr=df["fill_rate_ci95"].fillna(0),
+        yerr=df["cost_per_period_ci95"].fillna(0),
+        fmt="o",
+        capsize=3,
+        color="tab:blue",
+        ecolor="0.6",
+    )
+    for x, y, label in zip(fill, cost, df["configuration"], strict=True):
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    front = pareto_front(cost, fill)
+    if len(front) > 1:
+        ax.plot(fill[front], cost[front], "--", color="tab:red", label="Pareto front")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("fill rate")
+    ax.set_ylabel("cost per period")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def fig_cost_breakdown(df: pd.DataFrame, title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(df)))
+    left = np.zeros(len(df))
+    for part, color in zip(COST_PARTS, ("tab:blue", "tab:red", "tab:green"), strict=True):
+        values = df[part].to_numpy(float)
+        ax.barh(df["configuration"], values, left=left, color=color, label=part.replace("_", " "))
+        left += values
+    ax.invert_yaxis()
+    ax.set_xlabel("cost per period")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)
+
+
+def fig_trajectories(jobs: pd.DataFrame, n_skus: int, title: str) -> bytes | None:
+    traces = {}
+    for _, job in jobs.iterrows():
+        path = Path(job["path"]) / "trace.parquet"
+        if path.exists():
+            t = pd.read_parquet(
+                path,
+                columns=["replication", "node", "sku", "period", "on_hand", "backorders", "order"],
+            )
+            node = t["node"].iloc[0]
+            traces[job["configuration"]] = t[(t.replication == 0) & (t.node == node)]
+    if not traces:
+        return None
+    skus = sorted(next(iter(traces.values()))["sku"].unique())[:n_skus]
+    fig, axes = plt.subplots(len(skus), 2, figsize=(9, 2.1 * len(skus)), squeeze=False, sharex=True)
+    for r, sku in enumerate(skus):
+        for label, t in traces.items():
+            s = t[t.sku == sku]
+            axes[r, 0].plot(s["period"], s["on_hand"] - s["backorders"], lw=0.8, label=label)
+            axes[r, 1].plot(s["period"], s["order"], lw=0.8, label=label)
+        axes[r, 0].set_ylabel(f"SKU {sku}\nnet stock", fontsize=8)
+        axes[r, 1].set_ylabel("order", fontsize=8)
+    axes[0, 0].legend(fontsize=6, loc="upper right")
+    axes[-1, 0].set_xlabel("period")
+    axes[-1, 1].set_xlabel("period")
+    fig.suptitle(title, fontsize=9)
+    return _png(fig)
+
+
+def fig_accuracy_vs_cost(df: pd.DataFrame, title: str) -> bytes | None:
+    if "forecast_mae" not in df or df["forecast_mae"].isna().all():
+        return None
+    d = df.dropna(subset=["forecast_mae"])
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.errorbar(
+        d["forecast_mae"],
+        d["cost_per_period"],
+        yerr=d["cost_per_period_ci95"].fillna(0),
+        fmt="s",
+        capsize=3,
+        color="tab:purple",
+        ecolor="0.6",
+    )
+    for x, y, label in zip(
+        d["forecast_mae"], d["cost_per_period"], d["configuration"], strict=True
+    ):
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    ax.set_xlabel("forecast MAE (one step)")
+    ax.set_ylabel("cost per period")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+# ----------------------------------------------------------------------------- tables
+def _fmt(x: Any, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if isinstance(x, bool | np.bool_):
+        return "yes" if x else "no"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    if isinstance(x, float | np.floating):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _kpi_table(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({"rank": range(1, len(df) + 1), "configuration": df["configuration"]})
+    for kpi in ("cost_per_period", "fill_rate", "cycle_service_level", *COST_PARTS, "forecast_mae"):
+        if kpi in df and not df[kpi].isna().all():
+            out[kpi] = [
+                f"{_fmt(m)} ± {_fmt(c, 2)}" if not pd.isna(c) else _fmt(m)
+                for m, c in zip(df[kpi], df.get(f"{kpi}_ci95", [np.nan] * len(df)), strict=True)
+            ]
+    return out
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in df.iterrows():
+        lines.append("| " + " | ".join(_fmt(r[c]).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(r[c]))}</td>" for c in df.columns) + "</tr>"
+        for _, r in df.iterrows()
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# ----------------------------------------------------------------------------- report
+class _Doc:
+    """Builds the Markdown and the HTML twin side by side."""
+
+    def __init__(self, fig_dir: Path):
+        self.md: list[str] = []
+        self.html: list[str] = []
+        self.fig_dir = fig_dir
+        self.n_fig = 0
+
+    def heading(self, text: str, level: int = 2) -> None:
+        self.md.append(f"{'#' * level} {text}\n")
+        self.html.append(f"<h{level}>{html.escape(text)}</h{level}>")
+
+    def para(self, text: str) -> None:
+        self.md.append(text + "\n")
+        self.html.append(f"<p>{html.escape(text)}</p>")
+
+    def code(self, text: str) -> None:
+        self.md.append(f"```\n{text}\n```\n")
+        self.html.append(f"<pre>{html.escape(text)}</pre>")
+
+    def table(self, df: pd.DataFrame) -> None:
+        self.md.append(_md_table(df) + "\n")
+        self.html.append(_html_table(df))
+
+    def figure(self, png: bytes | None, caption: str) -> None:
+        if png is None:
+            return
+        self.n_fig += 1
+        name = f"figure_{self.n_fig:02d}.png"
+        (self.fig_dir / name).write_bytes(png)
+        self.md.append(f"![{caption}](figures/{name})\n")
+        b64 = base64.b64encode(png).decode("ascii")
+        self.html.append(
+            f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{b64}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+
+
+CSS = " ".join(
+    [
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}",
+        "table{border-collapse:collapse;margin:1em 0;font-size:13px}",
+        "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}",
+        "th{background:#f0f0f0}td:nth-child(2),th:nth-child(2){text-align:left}",
+        "figure{margin:1em 0}img{max-width:100%}",
+        "pre{background:#f6f6f6;padding:8px;overflow-x:auto}",
+    ]
+)
+
+
+def _versions() -> dict[str, str]:
+    import hydra
+    import simpy
+
+    import sim
+
+    return {
+        "stocklab": sim.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "simpy": simpy.__version__,
+        "hydra-core": hydra.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+def _command(sweep_dir: Path) -> str:
+    spec_path = sweep_dir / "multirun.yaml"
+    if not spec_path.exists():
+        return "(multirun.yaml not found)"
+    spec = yaml.safe_load(spec_path.read_text())
+    task = spec["hydra"]["overrides"]["task"]
+    return "python -m experiments.run -m " + " ".join(
+        f"'{o}'" if any(ch in o for ch in "()[] ") else o for o in task
+    )
+
+
+def build_report(
+    sweep_dir: str | Path, out_dir: str | Path | None = None, sample_skus: int = 3
+) -> Path:
+    """Write report.html, report.md and figures/ for the sweep; return the HTML path."""
+    sweep_dir = Path(sweep_dir)
+    out = Path(out_dir) if out_dir else sweep_dir
+    fig_dir = out / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    table = collect(sweep_dir)
+    ok = table[table.status == "ok"].copy()
+    doc = _Doc(fig_dir)
+    doc.heading(f"Stocklab benchmark report: {sweep_dir.name}", 1)
+    counts = table["status"].value_counts().to_dict()
+    doc.para(
+        f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
+        f"{counts.get('missing', 0)} missing. KPIs are means over replications with 95% "
+        "confidence half-widths; costs are per period, summed over SKUs."
+    )
+    seeds = set()
+    for scenario, df in ok.groupby("scenario", sort=True):
+        df = df.sort_values("cost_per_period").reset_index(drop=True)
+        doc.heading(f"Scenario: {scenario}")
+        doc.table(_kpi_table(df))
+        doc.figure(
+            fig_cost_vs_fill(df, f"cost vs fill rate — {scenario}"),
+            "cost vs fill rate with 95% CI bars and Pareto front",
+        )
+        doc.figure(
+            fig_cost_breakdown(df, f"cost breakdown — {scenario}"),
+            "cost breakdown per configuration",
+        )
+        doc.figure(
+            fig_trajectories(df, sample_skus, f"sample SKUs, replication 0 — {scenario}"),
+            "net stock and orders of sample SKUs",
+        )
+        doc.figure(
+            fig_accuracy_vs_cost(df, f"forecast accuracy vs cost — {scenario}"),
+            "forecast accuracy vs cost",
+        )
+        per_rep = {}
+        for _, job in df.iterrows():
+            metrics = load_metrics(Path(job["path"]))
+            per_rep[job["configuration"]] = {
+                k: v["per_replication"] for k, v in metrics["kpis"].items()
+            }
+            seeds.add(metrics.get("seed"))
+        pairs = pd.concat(
+            [
+                paired_differences(per_rep, "cost_per_period"),
+                paired_differences(per_rep, "fill_rate"),
+            ],
+            ignore_index=True,
+        )
+        if not pairs.empty:
+            doc.heading("Paired differences (A − B, common random numbers)", 3)
+            doc.table(pairs)
+            close = pairs[(pairs.kpi == "cost_per_period") & ~pairs.significant]
+            if not close.empty:
+                worst = close.sort_values("replications_needed", na_position="last").iloc[0]
+                doc.para(
+                    f"{len(close)} cost difference(s) are not significant at "
+                    f"{int(worst['replications'])} replications; separating "
+                    f"{worst['A']} from {worst['B']} would take about "
+                    f"{_fmt(worst['replications_needed'])} replications."
+                )
+    bad = table[table.status != "ok"]
+    if not bad.empty:
+        doc.heading("Failed and missing jobs")
+        cols = [c for c in ("job", "status", "overrides", "error") if c in bad]
+        doc.table(bad[cols])
+    doc.heading("Reproduce")
+    doc.code(_command(sweep_dir))
+    doc.para("Seeds: " + ", ".join(str(s) for s in sorted(x for x in seeds if x is not None)))
+    doc.code(json.dumps(_versions(), indent=2))
+    (out / "report.md").write_text("\n".join(doc.md))
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Stocklab report</title>"
+        f"<style>{CSS}</style></head><body>{''.join(doc.html)}</body></html>"
+    )
+    html_path = out / "report.html"
+    html_path.write_text(page)
+    return html_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Turn a sweep folder into report.html and report.md.")
+    ap.add_argument("sweep_dir", type=Path)
+    ap.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: the sweep folder)"
+    )
+    ap.add_argument("--skus", type=int, default=3, help="sample SKUs in the trajectory figure")
+    args = ap.parse_args(argv)
+    try:
+        path = build_report(args.sweep_dir, args.out, args.skus)
+    except FileNotFoundError as exc:
+        print(f"stocklab: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {path} and {path.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
