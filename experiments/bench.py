@@ -8,7 +8,13 @@ c. the same 10,000 SKUs through a 3-stage serial chain under echelon base-stock;
 floor. a bare numpy recursion of case (b): same demand draws, no SimPy, no recording.
 
 Each case runs in a fresh subprocess so that its peak resident memory is its own.
+forecast_static / forecast_ses. 1,000 SKUs x 365 days under static base-stock, and under
+   forecast-driven order-up-to with SES re-fitted every period (issue #3, a).
+
 Targets (issue #2): (a) >= 25,000 periods/s; (b) within 3x of the floor; (b) < 1 GiB peak.
+Issue #3: forecast_ses within 3x of forecast_static. Forecaster benchmarks of their own:
+``python -m experiments.bench_forecasters`` (statsmodels fits, 1 vs 2 workers) and
+``python -m experiments.bench_deep`` (LSTM seconds per epoch).
 """
 
 from __future__ import annotations
@@ -139,7 +145,62 @@ def case_floor(seed: int = 0) -> dict:
     return {"seconds": dt, "sku_periods": N_SKUS * HORIZON, "cost": cost}
 
 
-CASES = {"a": case_a, "b": case_b, "c": case_c, "floor": case_floor}
+def _forecast_scenario(forecaster=None):
+    from sim.demand import Poisson
+    from sim.forecasting import ForecastSettings
+    from sim.network import Costs, Single
+    from sim.runner import Scenario
+
+    return Scenario(
+        Single(lead_time=2),
+        Poisson(mean=10.0, mean_spread=0.5, weekly_amplitude=0.2),
+        Costs(holding=1, backorder=9),
+        n_skus=1_000,
+        forecaster=forecaster,
+        forecasting=ForecastSettings(refit_every=1, history=112),
+    )
+
+
+def case_forecast_ses(seed: int = 0) -> dict:
+    """Issue #3 (a): forecast-driven order-up-to with SES re-fitted (alpha by grid search)
+    every period, 1,000 SKUs x 365 days."""
+    from forecasters.ses import SES
+    from policies.forecast_order_up_to import ForecastOrderUpTo
+    from sim.runner import simulate
+
+    t0 = time.perf_counter()
+    res = simulate(_forecast_scenario(SES()), ForecastOrderUpTo(), horizon=HORIZON, seed=seed)
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "sku_periods": 1_000 * HORIZON,
+        "cost": res.kpis["cost_per_period"]["mean"],
+    }
+
+
+def case_forecast_static(seed: int = 0) -> dict:
+    """The same 1,000 SKUs under a static base-stock policy (levels from the demand model)."""
+    from policies.base_stock import BaseStock
+    from sim.runner import simulate
+
+    t0 = time.perf_counter()
+    res = simulate(_forecast_scenario(None), BaseStock(), horizon=HORIZON, seed=seed)
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "sku_periods": 1_000 * HORIZON,
+        "cost": res.kpis["cost_per_period"]["mean"],
+    }
+
+
+CASES = {
+    "a": case_a,
+    "b": case_b,
+    "c": case_c,
+    "floor": case_floor,
+    "forecast_ses": case_forecast_ses,
+    "forecast_static": case_forecast_static,
+}
 
 
 def _child(case: str, repeat: int) -> None:
@@ -160,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(args.case, args.repeat)
         return 0
     results = {}
-    for case in ("a", "b", "floor", "c"):
+    for case in ("a", "b", "floor", "c", "forecast_static", "forecast_ses"):
         print(f"running case {case} ...", file=sys.stderr, flush=True)
         proc = subprocess.run(
             [

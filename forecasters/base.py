@@ -22,6 +22,12 @@ Extension points (statsforecast / scikit-learn style; fitted state ends in ``_``
     (the state recursion of a smoothing model). The default appends to the stored history
     and re-fits, which is correct but slow; fast forecasters override it.
 
+``refit(y, exog=None) -> self``
+    Optional: the same result as ``fit(y, exog)``, where ``y`` is the history of the last
+    ``fit`` followed by every period passed to ``update`` since. A forecaster may use that
+    to re-estimate incrementally (SES keeps every grid point's running error); the default
+    calls ``fit``.
+
 Forecasters that use exogenous regressors set ``uses_exog = True``; the others receive the
 same arguments and ignore them explicitly (``_ignore_exog``). Constructor parameters are
 keyword-only and are the YAML keys one to one. :func:`check_forecaster` checks a forecaster
@@ -126,6 +132,10 @@ class Forecaster(ABC):
         if x is not None and exog_new is not None:
             x = np.vstack([x, np.asarray(exog_new, dtype=float)[None, :]])
         self.fit(y, x)
+
+    def refit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
+        """Re-estimate on ``y`` = last fit's history + the updates since; default: fit."""
+        return self.fit(y, exog)
 
     def _ignore_exog(self, *exog: Any) -> None:
         """Explicitly ignore exogenous regressors (for forecasters that use none)."""

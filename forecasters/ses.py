@@ -24,7 +24,6 @@ from forecasters.base import Forecast
 from forecasters.smoothing import (
     RecursiveForecaster,
     check_rate,
-    grid_search,
     initial_state,
     parameter_grid,
     predictive_std,
@@ -44,14 +43,31 @@ class SES(RecursiveForecaster):
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         y = self._start(y, exog)
         self.initial_state_ = initial_state(y, trend=False)
-        params, self.state_ = grid_search(
-            y, self.initial_state_, parameter_grid(self.alpha), seasonal=None
-        )
-        self.alpha_ = params["alpha"]
+        self.grid_ = parameter_grid(self.alpha)["alpha"]
+        # every grid point's end state is kept (and advanced by update), so that refit is an
+        # argmin over running errors instead of a pass over the whole history
+        self.grid_state_, _ = smooth(y, self.initial_state_, self.grid_[:, None])
+        self._choose()
+        return self
+
+    def _choose(self) -> None:
+        sse = np.where(np.isfinite(self.grid_state_.sse), self.grid_state_.sse, np.inf)
+        best = np.argmin(sse, axis=0)  # the first grid point on ties, as grid_search
+        self.alpha_ = self.grid_[best]
+        self.state_ = self.grid_state_.take(best)
+
+    def refit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
+        """Exactly ``fit(y)`` when ``y`` is the fitted history plus the updates since: the
+        grid's running errors already hold every in-sample error; O(grid x SKUs)."""
+        y = np.asarray(y)
+        if getattr(self, "grid_state_", None) is None or y.shape != (self.n_seen_, self.n_skus_):
+            return self.fit(y, exog)
+        self._choose()
         return self
 
     def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
         row = self._record(y_new, exog_new)
+        self.grid_state_, _ = smooth(row, self.grid_state_, self.grid_[:, None])
         self.state_, _ = smooth(row, self.state_, self.alpha_)
 
     @property

@@ -143,14 +143,20 @@ class ForecastOrderUpTo(Policy):
             enough = ~np.isnan(fc.error_sum_std) if fc.error_sum_std is not None else None
             if samples is not None and enough is not None and enough.any():
                 q = column_quantile(samples, alpha)
-                normal = mu + stats.norm.ppf(alpha) * sigma
+                normal = mu + self._z() * sigma
                 return np.where(enough, mu + q, normal)
         if self.fill_rate is not None:
             target = (1.0 - self.fill_rate) * self.cycle_demand / np.maximum(sigma, 1e-9)
             k = normal_loss_inverse(target)
         else:
-            k = stats.norm.ppf(alpha)
+            k = self._z()
         return mu + k * sigma
+
+    def _z(self) -> np.ndarray:
+        z = getattr(self, "_z_cache", None)
+        if z is None:  # the quantile is fixed once prepared: compute it once
+            z = self._z_cache = stats.norm.ppf(self.alpha)
+        return z
 
     @staticmethod
     def _sigma(fc: Forecast, P: np.ndarray, method: str) -> np.ndarray:

@@ -71,6 +71,52 @@ class ForecastSettings:
                 raise ValueError(f"forecaster.{key}(={v!r}) must be a number > 0")
 
 
+class RollingErrors:
+    """The last ``window`` errors of every SKU, with running sums for their std.
+
+    ``samples`` is the ring buffer ``(window, n_skus)`` (NaN where a SKU has fewer errors);
+    the running sum and sum of squares make ``std`` O(n_skus) per period.
+    """
+
+    def __init__(self, window: int, n_skus: int):
+        self.samples = np.full((window, n_skus), np.nan)
+        self.count = np.zeros(n_skus, dtype=np.int64)  # errors ever pushed (since reset)
+        self.total = np.zeros(n_skus)
+        self.squares = np.zeros(n_skus)
+
+    def push(self, values: np.ndarray) -> None:
+        """Append per-SKU values; NaN means nothing new for that SKU."""
+        cols = np.flatnonzero(~np.isnan(values))
+        if cols.size == 0:
+            return
+        slot = self.count[cols] % self.samples.shape[0]
+        old = self.samples[slot, cols]
+        had = ~np.isnan(old)
+        self.total[cols] -= np.where(had, old, 0.0)
+        self.squares[cols] -= np.where(had, old * old, 0.0)
+        new = values[cols]
+        self.samples[slot, cols] = new
+        self.total[cols] += new
+        self.squares[cols] += new * new
+        self.count[cols] += 1
+
+    def n(self) -> np.ndarray:
+        return np.minimum(self.count, self.samples.shape[0])
+
+    def std(self, min_count: int) -> np.ndarray:
+        """Sample std per SKU; NaN where fewer than ``min_count`` errors."""
+        n = self.n()
+        m = np.maximum(n, 2)
+        var = np.maximum(self.squares - self.total * self.total / m, 0.0) / (m - 1)
+        return np.where(n >= min_count, np.sqrt(var), np.nan)
+
+    def reset(self, skus: np.ndarray) -> None:
+        self.samples[:, skus] = np.nan
+        self.count[skus] = 0
+        self.total[skus] = 0.0
+        self.squares[skus] = 0.0
+
+
 @dataclass(frozen=True)
 class ShiftEvent:
     period: int
@@ -131,10 +177,8 @@ class ForecastDriver:
         self.fsum = np.full((self.T, n), np.nan)  # forecast protection sums, by forecast time
         self.f1 = np.full((self.T, n), np.nan)  # one-step forecasts, by forecast time
         W = settings.error_window
-        self.sum_errors = np.full((W, n), np.nan)
-        self.one_errors = np.full((W, n), np.nan)
-        self.n_sum_errors = np.zeros(n, dtype=np.int64)
-        self.n_one_errors = np.zeros(n, dtype=np.int64)
+        self.sum_errors = RollingErrors(W, n)
+        self.one_errors = RollingErrors(W, n)
         diffs = np.abs(np.diff(history, axis=0)) if H > 1 else np.zeros((1, n))
         self.accuracy = Accuracy(
             np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), naive_scale=diffs.mean(axis=0)
@@ -169,7 +213,7 @@ class ForecastDriver:
         # one-step error of the forecast made at the end of period t - 1
         if t >= 1 and not np.isnan(self.f1[t - 1, 0]):
             e = demand - self.f1[t - 1]
-            self._push(self.one_errors, self.n_one_errors, e)
+            self.one_errors.push(e)
             if measured:
                 acc = self.accuracy
                 acc.n += 1
@@ -189,7 +233,7 @@ class ForecastDriver:
             ok &= ~np.isnan(forecast_sum)
             actual = self.cum[row + 1] - self.cum[row + 1 - self.P, cols]
             err = np.where(ok, actual - forecast_sum, np.nan)
-            self._push(self.sum_errors, self.n_sum_errors, err)
+            self.sum_errors.push(err)
         # re-fit on schedule or once a shift has enough periods behind it; else update
         due = (t + 1) % self.settings.refit_every == 0
         del shifted
@@ -199,7 +243,11 @@ class ForecastDriver:
             self.pending[ready] = -1
             due = True
         if due:
-            self.forecaster.fit(self.y[: row + 1].copy())
+            if ready.any():  # the history changed under the forecaster: a fresh fit
+                self.forecaster.fit(self.y[: row + 1].copy())
+            else:  # refit's contract: the fitted history plus every period updated since
+                self.forecaster.update(demand.copy())
+                self.forecaster.refit(self.y[: row + 1])
             self.refits += 1
         else:
             self.forecaster.update(demand.copy())
@@ -209,42 +257,21 @@ class ForecastDriver:
         fc = self.forecaster.predict(self.h)
         self.f1[t] = fc.mean[0]
         self.fsum[t] = fc.cumulative_mean(self.P)
-        enough = self.n_sum_errors >= self.settings.min_errors
-        with np.errstate(invalid="ignore"), _quiet():
-            sum_std = np.where(enough, np.nanstd(self.sum_errors, axis=0, ddof=1), np.nan)
-            one_std = np.where(
-                self.n_one_errors >= self.settings.min_errors,
-                np.nanstd(self.one_errors, axis=0, ddof=1),
-                np.nan,
-            )
         return dataclasses.replace(
             fc,
             time=float(t),
             protection_periods=self.P,
-            error_sum_std=sum_std,
-            error_sum_samples=self.sum_errors,
-            one_step_error_std=one_std,
+            error_sum_std=self.sum_errors.std(self.settings.min_errors),
+            error_sum_samples=self.sum_errors.samples,
+            one_step_error_std=self.one_errors.std(self.settings.min_errors),
         )
 
     # -- helpers ------------------------------------------------------------------------
-    @staticmethod
-    def _push(ring: np.ndarray, count: np.ndarray, values: np.ndarray) -> None:
-        """Append per-SKU values (NaN = nothing for that SKU) to a per-SKU ring buffer."""
-        ok = ~np.isnan(values)
-        if not ok.any():
-            return
-        W = ring.shape[0]
-        cols = np.flatnonzero(ok)
-        ring[count[cols] % W, cols] = values[cols]
-        count[cols] += 1
-
     def _monitor(self, t: int, e: np.ndarray) -> np.ndarray:
         s = self.settings
-        n_err = self.n_one_errors
-        with np.errstate(invalid="ignore"), _quiet():
-            rolling = np.nanstd(self.one_errors, axis=0, ddof=1)
         # a rolling sigma from few errors is often too small: false alarms
-        sigma = np.where(n_err >= max(s.min_errors, 20), rolling, self.sigma1)
+        rolling = self.one_errors.std(max(s.min_errors, 20))
+        sigma = np.where(np.isnan(rolling), self.sigma1, rolling)
         z = e / np.maximum(sigma, 1e-9)
         watching = self.pending < 0  # a SKU with a pending shift is not monitored
         self.cusum_pos = np.maximum(0.0, self.cusum_pos + z - s.cusum_k)
@@ -262,8 +289,7 @@ class ForecastDriver:
         self.zero_at[~watching | shifted] = t
         if shifted.any():
             # sum errors from before the shift describe the old regime
-            self.sum_errors[:, shifted] = np.nan
-            self.n_sum_errors[shifted] = 0
+            self.sum_errors.reset(shifted)
         return shifted
 
     def _adjust_history(self, t: int, skus: np.ndarray) -> None:
@@ -278,18 +304,3 @@ class ForecastDriver:
 
     def shift_table(self) -> list[dict]:
         return [dataclasses.asdict(ev) for ev in self.shifts]
-
-
-class _quiet:
-    """Silence numpy's 'Degrees of freedom <= 0' warnings of all-NaN columns."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return self
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)

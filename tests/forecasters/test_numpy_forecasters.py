@@ -352,3 +352,23 @@ def test_predict_before_fit_and_bad_update_raise():
         model.update(np.ones(2))
     with pytest.raises(ValueError, match="h"):
         model.predict(0)
+
+
+def test_ses_refit_after_updates_equals_a_fresh_fit():
+    """SES.refit re-estimates alpha from running grid errors: it must equal fit() on the
+    same history exactly (parameters, state and forecast)."""
+    from forecasters.ses import SES
+
+    rng = np.random.default_rng(8)
+    y = rng.poisson(
+        rng.uniform(1, 30, 25)[None, :] * (1 + 0.4 * np.sin(np.arange(200) / 9))[:, None]
+    )
+    y = y.astype(float)
+    incremental = SES().fit(y[:120])
+    for row in y[120:]:
+        incremental.update(row)
+    incremental.refit(y)
+    fresh = SES().fit(y)
+    np.testing.assert_array_equal(incremental.alpha_, fresh.alpha_)
+    np.testing.assert_allclose(incremental.state_.level, fresh.state_.level, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(incremental.predict(4).sum_std, fresh.predict(4).sum_std, atol=1e-12)
