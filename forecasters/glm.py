@@ -1,0 +1,249 @@
+"""Count regression on the calendar: a Poisson or negative-binomial GLM per SKU.
+
+McCullagh & Nelder (1989), *Generalized Linear Models*, 2nd ed., Chapman & Hall: each
+SKU's demand in period ``p`` is Poisson or negative binomial with log link,
+``log E[y_p] = x_p' beta``, where ``x_p`` holds
+
+* an intercept;
+* day-of-week dummies (``weekly``): ``1[p mod 7 = d]`` for ``d = 1..6`` -- period 0 is
+  weekday 0 by convention;
+* yearly Fourier terms (``fourier_terms = K``): ``sin(2 pi k p / 365.25)``,
+  ``cos(2 pi k p / 365.25)`` for ``k = 1..K`` (Fourier terms for a long season;
+  Hyndman & Athanasopoulos 2021, *Forecasting: Principles and Practice*, 3rd ed., Ch. 7);
+* a linear trend (``trend``): ``p / 365.25``, in years;
+* any exogenous columns handed to ``fit`` (promotions, prices), as they are.
+
+``p`` is the absolute period index: history row ``k`` is period ``start_period + k``, and
+every ``update`` advances the count, so the calendar stays aligned. Estimated per SKU by
+IRLS with ``statsmodels.genmod.generalized_linear_model.GLM`` (statsmodels docs, "Generalized
+Linear Models"). ``family="negative_binomial"``: NB2 with variance ``mu + alpha mu^2``;
+``alpha`` is given, or (``alpha: null``) estimated from the Poisson fit by the auxiliary
+regression of Cameron & Trivedi (1990), "Regression-based tests for overdispersion in the
+Poisson model", *J. Econometrics* 46: ``alpha = sum((y - mu)^2 - y) / sum(mu^2)`` (floored
+at ``1e-8``), after which the NB GLM is fitted with that ``alpha``.
+
+Forecast: ``mean = exp(x_p' beta)`` (the linear predictor capped at 100 to stay finite);
+``std`` is the fitted distribution's, ``sqrt(mu)`` (Poisson) or ``sqrt(mu + alpha mu^2)``
+(NB), ignoring parameter uncertainty; ``sum_std`` assumes periods independent given the
+calendar, ``sqrt(var_1 + ... + var_j)``. ``update`` has no state to filter: it advances the
+period count (the parameters stay fixed); the new demand only enters at the next ``fit``.
+
+Fallback: a SKU whose fit raises (e.g. no demand at all in its history, fewer periods than
+regressors) or gives non-finite numbers gets the mean of its history, with the moment
+estimate of ``alpha`` under the negative binomial. Minimum history: more periods than
+regressors (12 with the defaults), a year or more for the yearly terms to mean anything.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar, Self
+
+import numpy as np
+
+# statsmodels at import time, not inside the fit: its BLAS (scipy's OpenBLAS) must be
+# loaded before the engine limits the thread pools to one thread.
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+
+from forecasters.base import Forecast, Forecaster, as_history
+from forecasters.parallel import (
+    PerSkuFits,
+    check_exog,
+    check_horizon,
+    check_n_jobs,
+    check_period,
+    fit_per_sku,
+    is_int,
+)
+
+__all__ = ["GLMRegression", "calendar_features", "moment_alpha"]
+
+FAMILIES = ("poisson", "negative_binomial")
+YEAR = 365.25
+#: Cap on the linear predictor, so that a trend extrapolated far stays finite.
+MAX_ETA = 100.0
+#: Smallest NB dispersion (the Poisson limit).
+MIN_ALPHA = 1e-8
+
+# Layout of the per-SKU vector handed back by the workers.
+_IS_MEAN, _MEAN, _ALPHA, _BETA = 0, 1, 2, 3
+
+
+class GLMRegression(Forecaster):
+    """Poisson / negative-binomial GLM on calendar features per SKU."""
+
+    uses_exog: ClassVar[bool] = True
+    param_names: ClassVar[tuple[str, ...]] = (
+        "family",
+        "alpha",
+        "start_period",
+        "weekly",
+        "fourier_terms",
+        "trend",
+        "n_jobs",
+    )
+
+    def __init__(
+        self,
+        *,
+        family: str = "poisson",
+        alpha: float | None = None,
+        start_period: int = 0,
+        weekly: bool = True,
+        fourier_terms: int = 2,
+        trend: bool = True,
+        n_jobs: int = 1,
+    ):
+        if family not in FAMILIES:
+            raise ValueError(f"family(={family!r}) must be one of {FAMILIES}")
+        if alpha is not None:
+            if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
+                raise ValueError(f"alpha(={alpha!r}) must be a number > 0 or null (estimated)")
+            if family == "poisson":
+                raise ValueError(f"alpha(={alpha!r}) needs family='negative_binomial'")
+        if not is_int(start_period):
+            raise ValueError(f"start_period(={start_period!r}) must be an integer")
+        if not isinstance(weekly, bool):
+            raise ValueError(f"weekly(={weekly!r}) must be true or false")
+        if not is_int(fourier_terms) or fourier_terms < 0:
+            raise ValueError(f"fourier_terms(={fourier_terms!r}) must be an integer >= 0")
+        if not isinstance(trend, bool):
+            raise ValueError(f"trend(={trend!r}) must be true or false")
+        self.family = family
+        self.alpha = None if alpha is None else float(alpha)
+        self.start_period = int(start_period)
+        self.weekly = weekly
+        self.fourier_terms = int(fourier_terms)
+        self.trend = trend
+        self.n_jobs = check_n_jobs(n_jobs)
+
+    @property
+    def label(self) -> str:
+        return "Poisson GLM" if self.family == "poisson" else "NB GLM"
+
+    def features(self, periods: np.ndarray, exog: np.ndarray | None = None) -> np.ndarray:
+        """The regressors of absolute periods ``periods``, exogenous columns last."""
+        x = calendar_features(
+            periods, weekly=self.weekly, fourier_terms=self.fourier_terms, trend=self.trend
+        )
+        return x if exog is None else np.concatenate([x, exog], axis=1)
+
+    # -- contract ------------------------------------------------------------------------
+    def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
+        y = as_history(y)
+        x_exog = check_exog(exog, y.shape[0], "exog")
+        x = self.features(self.start_period + np.arange(y.shape[0]), x_exog)
+        nb = self.family == "negative_binomial"
+        main = partial(fit_glm_one, negative_binomial=nb, alpha=self.alpha)
+        mean = partial(fit_mean_one, negative_binomial=nb, alpha=self.alpha)
+        fits = fit_per_sku(
+            main, y, x, n_jobs=self.n_jobs, fallbacks=[("mean", mean)], name=self.label
+        )
+        theta = np.vstack(fits.results)
+        self.fits_: PerSkuFits = fits
+        self.model_ = fits.model
+        self.is_mean_ = theta[:, _IS_MEAN] > 0.5
+        self.mean_ = theta[:, _MEAN].copy()
+        self.alpha_ = theta[:, _ALPHA].copy()
+        self.coef_ = theta[:, _BETA:].T.copy()  # (n_features, n_skus)
+        self.n_exog_ = 0 if x_exog is None else x_exog.shape[1]
+        self.n_obs_ = y.shape[0]
+        return self
+
+    def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
+        """Advance the period count; a GLM has no state besides its parameters."""
+        self._check_fitted()
+        self._ignore_exog(exog_new)
+        check_period(y_new, self.mean_.size)
+        self.n_obs_ += 1
+
+    def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
+        self._check_fitted()
+        h = check_horizon(h)
+        if self.n_exog_:
+            if exog_future is None:
+                raise ValueError(f"exog_future is required: the fit had {self.n_exog_} regressors")
+            x_exog = check_exog(exog_future, h, "exog_future")
+            if x_exog.shape[1] != self.n_exog_:
+                raise ValueError(
+                    f"exog_future has {x_exog.shape[1]} columns, the fit had {self.n_exog_}"
+                )
+        else:
+            self._ignore_exog(exog_future)
+            x_exog = None
+        first = self.start_period + self.n_obs_
+        x = self.features(first + np.arange(h), x_exog)
+        eta = np.minimum(x @ self.coef_, MAX_ETA)
+        mean = np.where(self.is_mean_[None, :], self.mean_[None, :], np.exp(eta))
+        var = mean + self.alpha_[None, :] * mean**2
+        return Forecast(
+            time=float(first - 1),
+            mean=mean,
+            std=np.sqrt(var),
+            sum_std=np.sqrt(np.cumsum(var, axis=0)),
+        )
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise RuntimeError(f"{type(self).__name__}: call fit before predict or update")
+
+
+# -- the maths ----------------------------------------------------------------------------
+def calendar_features(
+    periods: np.ndarray, *, weekly: bool = True, fourier_terms: int = 2, trend: bool = True
+) -> np.ndarray:
+    """Intercept, day-of-week dummies, yearly Fourier pairs and a trend in years,
+    ``(len(periods), n_features)``; see the module docstring."""
+    p = np.asarray(periods, dtype=float)
+    cols = [np.ones_like(p)]
+    if weekly:
+        dow = np.mod(np.asarray(periods, dtype=np.int64), 7)
+        cols += [(dow == d).astype(float) for d in range(1, 7)]
+    for k in range(1, fourier_terms + 1):
+        angle = 2.0 * np.pi * k * p / YEAR
+        cols += [np.sin(angle), np.cos(angle)]
+    if trend:
+        cols.append(p / YEAR)
+    return np.column_stack(cols)
+
+
+def moment_alpha(y: np.ndarray, mu: np.ndarray) -> float:
+    """NB2 dispersion by Cameron & Trivedi's (1990) auxiliary regression, floored at 1e-8."""
+    denom = float(np.sum(mu**2))
+    if denom <= 0:
+        return MIN_ALPHA
+    return max(float(np.sum((y - mu) ** 2 - y)) / denom, MIN_ALPHA)
+
+
+# -- per-SKU fits (run in worker processes) -----------------------------------------------
+def fit_glm_one(
+    y: np.ndarray, x: np.ndarray, *, negative_binomial: bool, alpha: float | None
+) -> np.ndarray:
+    """``is_mean = 0, mean, alpha, beta...`` of one SKU's GLM."""
+    if not np.any(y > 0):
+        raise ValueError("no demand in the history, the log-mean is -inf")
+    if y.size <= x.shape[1]:
+        raise ValueError(f"{y.size} periods for {x.shape[1]} regressors")
+    fit = GLM(y, x, family=families.Poisson()).fit()
+    a = 0.0
+    if negative_binomial:
+        a = alpha if alpha is not None else moment_alpha(y, fit.mu)
+        fit = GLM(y, x, family=families.NegativeBinomial(alpha=a)).fit(start_params=fit.params)
+    return np.concatenate([[0.0, np.mean(y), a], fit.params])
+
+
+def fit_mean_one(
+    y: np.ndarray, x: np.ndarray, *, negative_binomial: bool, alpha: float | None
+) -> np.ndarray:
+    """The last resort: the mean of the history (NB: with the moment ``alpha``)."""
+    mean = float(np.mean(y))
+    a = 0.0
+    if negative_binomial:
+        if alpha is not None:
+            a = alpha
+        elif mean > 0:
+            a = max((float(np.var(y, ddof=1)) - mean) / mean**2 if y.size > 1 else 0.0, MIN_ALPHA)
+        else:
+            a = MIN_ALPHA
+    return np.concatenate([[1.0, mean, a], np.zeros(x.shape[1])])
