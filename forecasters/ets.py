@@ -422,31 +422,38 @@ def ets_simulate(
     """Sample paths ``(n_paths, h, n)`` of the innovations state-space model (Hyndman et
     al. 2008, Ch. 2; the equations of statsmodels' ``ETSResults.simulate``), with
     ``eps ~ N(0, sigma^2)`` per SKU; ``mul_error`` ``(n,)`` picks the error form per SKU."""
-    n = level.size
+    n, m = season.shape
     eps = rng.standard_normal((h, n_paths, n)) * sigma[None, None, :]
-    me = mul_error.astype(float)
     lev = np.broadcast_to(level, (n_paths, n)).copy()
     b = np.broadcast_to(slope, (n_paths, n)).copy()
-    s = np.broadcast_to(season, (n_paths, *season.shape)).copy()
+    # seasonal states as a ring, (m, n_paths, n): the season of step t sits in slot
+    # (m - 1 - t) mod m, and the updated season goes back into the same slot
+    s = np.broadcast_to(season.T[:, None, :], (m, n_paths, n)).copy()
+    any_mul = bool(np.any(mul_error))
+    me = mul_error.astype(float)
     paths = np.empty((n_paths, h, n))
     with np.errstate(divide="ignore", invalid="ignore"):
         for t in range(h):
             e = eps[t]
+            slot = (m - 1 - t) % m
             big_b = b * phi
             big_l = lev + big_b
-            big_s = s[:, :, -1]
-            big_y = big_l * big_s if mul_season else big_l + big_s
+            big_s = s[slot]
             if mul_season:
-                k_l = np.where(mul_error, 0.0, 1.0 / big_s)
-                k_s = np.where(mul_error, 0.0, 1.0 / big_l)
+                big_y = big_l * big_s
+                k_l, k_s = 1.0 / big_s, 1.0 / big_l
             else:
-                k_l = np.where(mul_error, big_s, 1.0)
-                k_s = np.where(mul_error, big_l, 1.0)
-            k_b = np.where(mul_error, k_l + lev, k_l)
-            eta = np.where(mul_error, big_y, 1.0)
+                big_y = big_l + big_s
+                k_l, k_s = np.ones_like(big_l), np.ones_like(big_l)
+            k_b = k_l
+            eta = 1.0
+            if any_mul:  # the multiplicative-error terms, SKU by SKU
+                k_b = np.where(mul_error, (0.0 if mul_season else big_s) + lev, k_l)
+                k_l = np.where(mul_error, 0.0 if mul_season else big_s, k_l)
+                k_s = np.where(mul_error, 0.0 if mul_season else big_l, k_s)
+                eta = np.where(mul_error, big_y, 1.0)
             paths[:, t, :] = big_y + eta * e
             lev = big_l + alpha * (me * big_l + k_l) * e
             b = big_b + beta * (me * big_b + k_b) * e
-            s_new = big_s + gamma * (me * big_s + k_s) * e
-            s = np.concatenate([s_new[:, :, None], s[:, :, :-1]], axis=2)
+            s[slot] = big_s + gamma * (me * big_s + k_s) * e
     return paths
