@@ -49,6 +49,7 @@ __all__ = [
     "MissingParameterError",
     "check_policy",
     "as_sku_array",
+    "finite_param",
 ]
 
 
@@ -146,6 +147,17 @@ class NetworkContext:
 
 class MissingParameterError(ValueError):
     """A policy parameter is missing and cannot be derived for this scenario."""
+
+
+def finite_param(key: str, value: Any) -> Any:
+    """A level-type parameter from the config: ``None`` (to be derived), a finite number,
+    or a list of finite per-SKU numbers (returned as an array); else a ValueError."""
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{key}(={value!r}) must be finite")
+    return value if arr.ndim == 0 else arr
 
 
 def as_sku_array(value: Any, n_skus: int, name: str) -> np.ndarray:

@@ -12,17 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
+from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
 from policies.optimal import newsvendor_normal, newsvendor_poisson
-
-
-def _check_level(level, key: str = "policy.level"):
-    if level is None:
-        return None
-    arr = np.asarray(level, dtype=float)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{key}(={level!r}) must be finite")
-    return level if arr.ndim == 0 else arr
 
 
 def optimal_level(context: PlanningContext) -> np.ndarray:
@@ -42,7 +33,7 @@ class BaseStock(Policy):
     param_names = ("level",)
 
     def __init__(self, *, level: float | list[float] | None = None):
-        self.level = _check_level(level)
+        self.level = finite_param("policy.level", level)
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         return np.maximum(self.level - state.position, 0.0)

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
+from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
 from policies.optimal import eoq, eoq_backorders, expected_cost_normal, rq_cost_poisson
 from policies.rq import _check_positive, batches, is_exact_poisson
 
@@ -54,9 +54,7 @@ class EOQ(Policy):
         service_level: float | None = None,
         variant: str = "classic",
     ):
-        if r is not None and not np.all(np.isfinite(np.asarray(r, dtype=float))):
-            raise ValueError(f"policy.r(={r!r}) must be finite")
-        self.r = r if r is None or np.ndim(r) == 0 else np.asarray(r, dtype=float)
+        self.r = finite_param("policy.r", r)
         self.q = _check_positive("q", q)
         if service_level is not None and not 0 < float(service_level) < 1:
             raise ValueError(f"policy.service_level(={service_level}) must be in (0, 1)")

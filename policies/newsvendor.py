@@ -14,8 +14,7 @@ import numpy as np
 from scipy import stats
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
-from policies.base_stock import _check_level
+from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
 
 DISTRIBUTIONS = ("auto", "normal", "poisson")
 
@@ -37,7 +36,7 @@ class Newsvendor(Policy):
             raise ValueError(
                 f"policy.distribution(={distribution!r}) must be one of {', '.join(DISTRIBUTIONS)}"
             )
-        self.level = _check_level(level)
+        self.level = finite_param("policy.level", level)
         self.critical_ratio = critical_ratio
         self.distribution = distribution
 

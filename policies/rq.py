@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
+from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
 from policies.optimal import rq_normal_approx, rq_poisson_exact
 
 
@@ -48,9 +48,7 @@ class RQ(Policy):
     def __init__(
         self, *, r: float | list[float] | None = None, q: float | list[float] | None = None
     ):
-        if r is not None and not np.all(np.isfinite(np.asarray(r, dtype=float))):
-            raise ValueError(f"policy.r(={r!r}) must be finite")
-        self.r = r if r is None or np.ndim(r) == 0 else np.asarray(r, dtype=float)
+        self.r = finite_param("policy.r", r)
         self.q = _check_positive("q", q)
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:

@@ -13,8 +13,8 @@ import dataclasses
 import numpy as np
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
-from policies.base_stock import _check_level, optimal_level
+from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
+from policies.base_stock import optimal_level
 
 
 class RS(Policy):
@@ -30,7 +30,7 @@ class RS(Policy):
         ):
             raise ValueError(f"policy.review_period(={review_period!r}) must be an integer >= 1")
         self.review_period = int(review_period)
-        self.level = _check_level(level)
+        self.level = finite_param("policy.level", level)
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         if int(state.time) % self.review_period != 0:
