@@ -51,8 +51,6 @@ def _explain(exc: BaseException) -> str:
     if isinstance(exc, TypeError) and "unexpected keyword argument" in msg:
         key = msg.split("unexpected keyword argument")[-1].strip(" '\"")
         return f"unknown key {key!r}: {msg}"
-    if isinstance(exc, InstantiationException):
-        return msg
     return msg
 
 

@@ -92,6 +92,7 @@ class ForecastOrderUpTo(Policy):
         self.safety_stock = safety_stock
         self.fill_rate = fill_rate
         self.alpha = alpha  # per-SKU target quantile, set by prepare
+        self.z = None if alpha is None else stats.norm.ppf(np.asarray(alpha, dtype=float))
         self.cycle_demand = cycle_demand  # expected demand per review cycle, set by prepare
 
     def prepare(self, context: PlanningContext) -> ForecastOrderUpTo:
@@ -143,28 +144,22 @@ class ForecastOrderUpTo(Policy):
             enough = ~np.isnan(fc.error_sum_std) if fc.error_sum_std is not None else None
             if samples is not None and enough is not None and enough.any():
                 q = column_quantile(samples, alpha)
-                normal = mu + self._z() * sigma
+                normal = mu + self.z * sigma
                 return np.where(enough, mu + q, normal)
         if self.fill_rate is not None:
             target = (1.0 - self.fill_rate) * self.cycle_demand / np.maximum(sigma, 1e-9)
             k = normal_loss_inverse(target)
         else:
-            k = self._z()
+            k = self.z
         return mu + k * sigma
-
-    def _z(self) -> np.ndarray:
-        z = getattr(self, "_z_cache", None)
-        if z is None:  # the quantile is fixed once prepared: compute it once
-            z = self._z_cache = stats.norm.ppf(self.alpha)
-        return z
 
     @staticmethod
     def _sigma(fc: Forecast, P: np.ndarray, method: str) -> np.ndarray:
         model = fc.cumulative_std(P)
+        # one-step error std measured in the run; the model's own where there is none yet
+        own = fc.std[0] if fc.std is not None else np.zeros(fc.n_skus)
         one = fc.one_step_error_std
-        if one is None or np.all(np.isnan(one)):
-            one = fc.std[0] if fc.std is not None else np.zeros(fc.n_skus)
-        one = np.where(np.isnan(one), fc.std[0] if fc.std is not None else 0.0, one)
+        one = own if one is None else np.where(np.isnan(one), own, one)
         shortcut = one * np.sqrt(P)
         fallback = model if model is not None else shortcut
         if method == "sqrt":

@@ -189,8 +189,7 @@ class ForecastDriver:
         self.shifts: list[ShiftEvent] = []
         self.pending = np.full(n, -1, dtype=np.int64)  # change point awaiting rescaling
         self.refits = 0
-        self.last_fit = -1
-        self.sigma1 = None
+        self.sigma1 = None  # set by start()
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -220,9 +219,8 @@ class ForecastDriver:
                 acc.abs_error += np.abs(e)
                 acc.sq_error += e * e
                 acc.error += e
-            shifted = self._monitor(t, e) if self.settings.monitor == "cusum" else None
-        else:
-            shifted = None
+            if self.settings.monitor == "cusum":
+                self._monitor(t, e)
         # errors of protection-interval sums whose last period is t
         made = t - self.P
         ok = made >= 0
@@ -234,23 +232,20 @@ class ForecastDriver:
             actual = self.cum[row + 1] - self.cum[row + 1 - self.P, cols]
             err = np.where(ok, actual - forecast_sum, np.nan)
             self.sum_errors.push(err)
-        # re-fit on schedule or once a shift has enough periods behind it; else update
-        due = (t + 1) % self.settings.refit_every == 0
-        del shifted
+        # a shift with enough periods behind it changes the history: a fresh fit; else the
+        # period is absorbed, and on schedule the forecaster re-fits on the history so far
         ready = (self.pending >= 0) & (t - self.pending + 1 >= self.settings.min_after)
         if ready.any():
             self._adjust_history(t, np.flatnonzero(ready))
             self.pending[ready] = -1
-            due = True
-        if due:
-            if ready.any():  # the history changed under the forecaster: a fresh fit
-                self.forecaster.fit(self.y[: row + 1].copy())
-            else:  # refit's contract: the fitted history plus every period updated since
-                self.forecaster.update(demand.copy())
-                self.forecaster.refit(self.y[: row + 1])
+            self.forecaster.fit(self.y[: row + 1].copy())
             self.refits += 1
-        else:
-            self.forecaster.update(demand.copy())
+            return
+        self.forecaster.update(demand.copy())
+        if (t + 1) % self.settings.refit_every == 0:
+            # refit's contract: the fitted history plus every period updated since
+            self.forecaster.refit(self.y[: row + 1])
+            self.refits += 1
 
     def forecast(self, t: int) -> Forecast:
         """The forecast for the review at the end of period ``t``, with error statistics."""
@@ -267,7 +262,7 @@ class ForecastDriver:
         )
 
     # -- helpers ------------------------------------------------------------------------
-    def _monitor(self, t: int, e: np.ndarray) -> np.ndarray:
+    def _monitor(self, t: int, e: np.ndarray) -> None:
         s = self.settings
         # a rolling sigma from few errors is often too small: false alarms
         rolling = self.one_errors.std(max(s.min_errors, 20))
@@ -290,7 +285,6 @@ class ForecastDriver:
         if shifted.any():
             # sum errors from before the shift describe the old regime
             self.sum_errors.reset(shifted)
-        return shifted
 
     def _adjust_history(self, t: int, skus: np.ndarray) -> None:
         """Rescale each shifted SKU's history before its change point to the level since."""
