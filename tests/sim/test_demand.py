@@ -29,21 +29,7 @@ from sim.demand import (
     censored_normal_mean,
     population_summary,
 )
-
-Z = 5.0
-
-
-def assert_mean(x: np.ndarray, mean: float, std: float) -> None:
-    x = np.ravel(x)
-    se = std / np.sqrt(x.size)
-    assert abs(x.mean() - mean) < Z * se, (x.mean(), mean, se)
-
-
-def assert_variance(x: np.ndarray, variance: float) -> None:
-    x = np.ravel(x)
-    dev2 = (x - x.mean()) ** 2
-    se = dev2.std() / np.sqrt(x.size)
-    assert abs(dev2.mean() - variance) < Z * se, (dev2.mean(), variance, se)
+from tests.sim.moments import Z, assert_mean, assert_variance
 
 
 def ready(model, n_skus: int = 200, seed: int = 1, **modulation):
