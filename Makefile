@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stocklab-installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test browser bench lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,29 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m experiments.run policy=eoq
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# A headless browser for tests/test_report_browser.py, which opens report.html in it. When
+# none is found ($STOCKLAB_CHROMIUM or one of BROWSERS on PATH) and we are root with apt-get,
+# install Debian's chromium; otherwise print a note and go on (that test then skips).
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable chromium-headless-shell
+
+browser:
+	@if [ -n "$$STOCKLAB_CHROMIUM" ]; then exit 0; fi; \
+	for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 && exit 0; done; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "note: no chromium and no root apt-get to install it: the browser test will skip"; \
+		exit 0; \
+	fi; \
+	echo "installing Debian's chromium for the browser test (apt-get, about 400 MB)"; \
+	log=$$(mktemp); \
+	if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium; } >$$log 2>&1; then \
+		rm -f $$log; \
+	else \
+		echo "note: apt-get could not install chromium (see $$log): the browser test will skip"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m experiments.bench
