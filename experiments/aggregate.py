@@ -8,9 +8,11 @@ A job is ``ok`` when its ``metrics.json`` exists (written atomically, so it is c
 
 Each row: ``job``, ``status``, ``overrides``, one column per swept key, ``error``, and for
 every KPI ``<kpi>`` (the mean over replications) and ``<kpi>_ci95``. Written to
-``sweep_summary.csv`` in the sweep folder. A job's *configuration* is its ``policy*`` and
-``forecaster*`` overrides; its *scenario* is everything else it overrides (seed included):
-jobs of one scenario met the same demand (common random numbers) and can be paired.
+``sweep_summary.csv`` in the sweep folder. A job's *configuration* is its ``policy*``,
+``forecaster*`` and ``contender`` overrides; its *scenario* is everything else it overrides
+(seed included): jobs of one scenario met the same demand (common random numbers) and can
+be paired. The job list includes the sweep parameters a config sets under
+``hydra.sweeper.params`` (as ``experiment=benchmark`` does).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import yaml
 __all__ = ["collect", "expected_jobs", "write_summary", "load_metrics", "CONFIG_PREFIXES"]
 
 #: Override keys that choose *what is compared*; every other key belongs to the scenario.
-CONFIG_PREFIXES = ("policy", "forecaster")
+CONFIG_PREFIXES = ("policy", "forecaster", "contender")
 
 
 def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
@@ -40,10 +42,14 @@ def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         spec = yaml.safe_load(path.read_text())
-        task = spec["hydra"]["overrides"]["task"]
-        if spec["hydra"].get("sweeper", {}).get("_target_", "").split(".")[-1] != "BasicSweeper":
+        sweeper = spec["hydra"].get("sweeper") or {}
+        if sweeper.get("_target_", "").split(".")[-1] != "BasicSweeper":
             return None
-        parsed = OverridesParser.create().parse_overrides(task)
+        # as the basic sweeper does: the config's sweep params, then the command line's
+        params = [f"{k}={v}" for k, v in (sweeper.get("params") or {}).items()]
+        parsed = OverridesParser.create().parse_overrides(
+            params + spec["hydra"]["overrides"]["task"]
+        )
         batches = BasicSweeper.split_arguments(parsed, None)
         return [job for batch in batches for job in batch]
     except Exception:  # noqa: BLE001 - an unreadable spec only costs the 'missing' rows

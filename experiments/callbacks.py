@@ -1,4 +1,4 @@
-"""Hydra callbacks: sweep progress and the loss-free summary at the end of a sweep.
+"""Hydra callbacks: sweep progress and the loss-free summary (and report) at the end of a sweep.
 
 Counts are read from the sweep folder (``metrics.json`` = done, ``error.json`` = failed),
 not kept in memory, so they stay right when a parallel launcher runs jobs in other
@@ -26,6 +26,16 @@ def _counts(sweep_dir: Path) -> tuple[int, int]:
 
 
 class SweepSummary(Callback):
+    """Per-job progress on stderr; ``sweep_summary.csv`` (and, with ``report=True``, the
+    report: ``report.html``, ``report.md``, ``figures/``) in the sweep folder at the end."""
+
+    def __init__(self, report: bool = False) -> None:
+        if not isinstance(report, bool):
+            raise ValueError(
+                f"hydra.callbacks.sweep_summary.report(={report!r}) must be true or false"
+            )
+        self.report = report
+
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         hc = config.hydra
         if hc.mode is None or str(hc.mode) != "RunMode.MULTIRUN":
@@ -44,3 +54,8 @@ class SweepSummary(Callback):
             f"sweep summary: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
             f"{counts.get('missing', 0)} missing -> {sweep_dir / 'sweep_summary.csv'}"
         )
+        if self.report:
+            from experiments.report import build_report
+
+            html = build_report(sweep_dir)
+            print(f"report: {html} and {html.with_suffix('.md')}")

@@ -1,7 +1,10 @@
 """``python -m experiments.report multirun/<sweep>``: a benchmark report from a sweep folder.
 
 Writes ``report.html`` (self-contained: figures embedded) and ``report.md`` with its
-figures in ``figures/``, into the sweep folder (or ``--out``). Contents, per scenario:
+figures in ``figures/``, into the sweep folder (or ``--out``). Where the sweep has several
+scenarios (as ``experiment=benchmark`` does), a leaderboard comes first: configurations
+ranked by mean rank on cost across scenarios, with a heat map of relative costs. Then, per
+scenario:
 
 * KPI table ranked by cost (mean ± 95% CI over replications), with each row's configuration;
 * cost vs fill rate with CI bars and the Pareto front (no other configuration is both
@@ -43,7 +46,7 @@ from scipy import stats  # noqa: E402
 
 from experiments.aggregate import collect, load_metrics  # noqa: E402
 
-__all__ = ["build_report", "paired_differences", "pareto_front", "main"]
+__all__ = ["build_report", "leaderboard", "paired_differences", "pareto_front", "main"]
 
 COST_PARTS = ("holding_cost", "shortage_cost", "ordering_cost")
 
@@ -198,6 +201,64 @@ def fig_accuracy_vs_cost(df: pd.DataFrame, title: str) -> bytes | None:
     return _png(fig)
 
 
+def _short_scenarios(labels: list[str]) -> dict[str, str]:
+    """Scenario labels without the ``key=value`` parts that every scenario shares."""
+    parts = {label: label.split() for label in labels}
+    common = set.intersection(*(set(p) for p in parts.values())) if parts else set()
+    return {
+        label: " ".join(p for p in tokens if p not in common) or label
+        for label, tokens in parts.items()
+    }
+
+
+def leaderboard(ok: pd.DataFrame, all_configs: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank configurations across scenarios by mean cost per period.
+
+    Returns the leaderboard (one row per configuration: mean rank over the scenarios it ran
+    in, wins, the geometric mean of cost relative to the scenario's cheapest configuration,
+    mean fill rate, scenarios run) sorted by mean rank, and the matrix of relative costs
+    (configuration x scenario; NaN where the configuration did not run there).
+    """
+    short = _short_scenarios(sorted(ok["scenario"].unique()))
+    ok = ok.assign(scenario=ok["scenario"].map(short))
+    cost = ok.pivot_table(index="configuration", columns="scenario", values="cost_per_period")
+    fill = ok.pivot_table(index="configuration", columns="scenario", values="fill_rate")
+    cost = cost.reindex(sorted(set(all_configs) | set(cost.index)))
+    fill = fill.reindex(cost.index)
+    relative = cost / cost.min(axis=0)
+    ranks = cost.rank(axis=0, method="min")
+    board = pd.DataFrame(
+        {
+            "configuration": cost.index,
+            "mean rank": ranks.mean(axis=1).to_numpy(),
+            "wins": (ranks == 1).sum(axis=1).to_numpy(),
+            "relative cost (geo. mean)": np.exp(np.log(relative).mean(axis=1)).to_numpy(),
+            "mean fill rate": fill.mean(axis=1).to_numpy(),
+            "scenarios run": cost.notna().sum(axis=1).to_numpy(),
+        }
+    )
+    board = board.sort_values(["mean rank", "relative cost (geo. mean)"], na_position="last")
+    board.insert(0, "place", range(1, len(board) + 1))
+    relative = relative.loc[board["configuration"]]
+    return board.reset_index(drop=True), relative
+
+
+def fig_leaderboard(relative: pd.DataFrame) -> bytes:
+    """Heat map of cost relative to each scenario's cheapest configuration."""
+    values = relative.to_numpy(float)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * values.shape[1], 1.0 + 0.38 * values.shape[0]))
+    shown = np.ma.masked_invalid(np.log(values))
+    vmax = max(float(np.nanmax(np.log(values))), 1e-6) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(shown, cmap="RdYlGn_r", vmin=0.0, vmax=vmax, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, "n/a" if np.isnan(v) else f"{v:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(values.shape[1]), relative.columns, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(values.shape[0]), relative.index, fontsize=8)
+    ax.set_title("cost relative to the cheapest configuration of each scenario", fontsize=9)
+    fig.colorbar(image, ax=ax, label="log relative cost", shrink=0.8)
+    return _png(fig)
+
+
 # ----------------------------------------------------------------------------- tables
 def _fmt(x: Any, digits: int = 4) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -338,6 +399,20 @@ def build_report(
         "confidence half-widths; costs are per period, summed over SKUs."
     )
     seeds = set()
+    if ok["scenario"].nunique() > 1:
+        board, relative = leaderboard(ok, sorted(table["configuration"].unique()))
+        doc.heading("Leaderboard")
+        doc.para(
+            "Configurations ranked by their mean rank on cost per period over the scenarios "
+            "they ran in (1 = cheapest). Relative cost is cost divided by the cheapest "
+            "configuration's cost in the same scenario, averaged geometrically. A dash in the "
+            "table (n/a in the heat map) marks a scenario where the configuration failed or "
+            "does not apply; the failed jobs are listed at the end."
+        )
+        doc.table(board)
+        doc.figure(fig_leaderboard(relative), "relative cost per configuration and scenario")
+        matrix = relative.reset_index().rename(columns={"index": "configuration"})
+        doc.table(matrix)
     for scenario, df in ok.groupby("scenario", sort=True):
         df = df.sort_values("cost_per_period").reset_index(drop=True)
         doc.heading(f"Scenario: {scenario}")

@@ -28,7 +28,15 @@ def _smoke(overrides, tmp_path):
 
 
 def test_groups_are_not_empty():
-    for group in ("network", "demand", "policy", "experiment", "forecaster"):
+    for group in (
+        "network",
+        "demand",
+        "policy",
+        "experiment",
+        "forecaster",
+        "scenario",
+        "contender",
+    ):
         assert _names(group), group
 
 
@@ -67,6 +75,16 @@ def test_demand_config_runs(demand, tmp_path):
 @pytest.mark.parametrize("experiment", _names("experiment"))
 def test_experiment_config_runs(experiment, tmp_path):
     _smoke([f"experiment={experiment}"], tmp_path)
+
+
+@pytest.mark.parametrize("scenario", _names("scenario"))
+def test_scenario_config_runs_alone(scenario, tmp_path):
+    _smoke([f"scenario={scenario}", "policy=ss"], tmp_path)
+
+
+@pytest.mark.parametrize("contender", _names("contender"))
+def test_contender_config_runs(contender, tmp_path):
+    _smoke([f"contender={contender}", "scenario=stationary_poisson"], tmp_path)
 
 
 def _context(n=6):
