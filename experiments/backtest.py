@@ -9,7 +9,10 @@ forecasts the next ``backtest.horizon`` periods. The table gives, per lead (1..h
 overall: MAE, RMSE, bias (actual - forecast), MASE (MAE over the in-sample one-step naive
 MAE, Hyndman & Koehler 2006) and, where the forecaster has its own predictive std, the
 coverage of its central 80% interval (normal). Written to ``backtest.csv`` and
-``backtest.json`` in the run folder.
+``backtest.json`` in the run folder. A forecaster that uses exogenous regressors gets the
+columns of ``forecaster.exog`` as in a simulation (``sim/forecasting.py``): those of the
+periods it learns from, and those of the periods it forecasts, known in advance; e.g.
+``python -m experiments.backtest forecaster=glm demand=promotions``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.run import ConfigError, _atomic_write, _explain, _forecasting, _instantiate, _int
+from sim.forecasting import ExogSource
 from sim.rng import Streams
 
 Z80 = 1.2815515655446004  # standard normal 0.9-quantile
@@ -43,9 +47,14 @@ def backtest(cfg: DictConfig) -> pd.DataFrame:
         raise ConfigError(f"backtest.horizon(={h}) and backtest.step(={step}) must be >= 1")
     horizon = _int(cfg, "horizon", h + 1)
     streams = Streams(cfg.seed)
-    demand.setup(n_skus, streams.get("population"))
+    demand.setup(n_skus, streams.get("population"), streams.get("promotions"))
     H = settings.history
     y = demand.sample(streams.get("demand", 0), -H, H + horizon)
+    # regressors of periods -H .. horizon - 1 (row k is period k - H), if the model uses any
+    x = None
+    if settings.exog and getattr(forecaster, "uses_exog", False):
+        source = ExogSource(settings.exog, demand)
+        x = source.table(-H, H + horizon) if source.columns else None
     naive_scale = np.mean(np.abs(np.diff(y[:H], axis=0)), axis=0) if H > 1 else np.ones(n_skus)
     origins = list(range(H, H + horizon - h + 1, step))
     if not origins:
@@ -55,13 +64,19 @@ def backtest(cfg: DictConfig) -> pd.DataFrame:
     fitted_at, seen = None, 0
     for k, t0 in enumerate(origins):
         if fitted_at is None or t0 - fitted_at >= settings.refit_every:
-            forecaster.fit(y[:t0].copy())
+            if x is None:
+                forecaster.fit(y[:t0].copy())
+            else:
+                forecaster.fit(y[:t0].copy(), x[:t0])
             fitted_at = seen = t0
         else:
             for t in range(seen, t0):
-                forecaster.update(y[t].copy())
+                if x is None:
+                    forecaster.update(y[t].copy())
+                else:
+                    forecaster.update(y[t].copy(), x[t])
             seen = t0
-        fc = forecaster.predict(h)
+        fc = forecaster.predict(h) if x is None else forecaster.predict(h, x[t0 : t0 + h])
         actual = y[t0 : t0 + h]
         err[k] = actual - fc.mean
         if fc.std is not None:

@@ -247,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "ok" if a_rate >= 25_000 else "MISSED"
     print(f"\n(a) {a_rate:,.0f} periods/s (target >= 25,000): {verdict}")
     print(f"(b) / floor = {ratio:.2f}x (target <= 3x): {'ok' if ratio <= 3 else 'MISSED'}")
+    fc_ratio = results["forecast_ses"]["seconds"] / results["forecast_static"]["seconds"]
+    print(
+        f"forecast_ses / forecast_static = {fc_ratio:.2f}x (target <= 3x): "
+        f"{'ok' if fc_ratio <= 3 else 'MISSED'}"
+    )
     mem = results["b"]["peak_rss_mib"]
     print(
         f"(b) peak RSS {mem:.0f} MiB, interpreter and libraries included (target < 1024): "

@@ -4,7 +4,9 @@ Box, Jenkins, Reinsel & Ljung (2015), *Time Series Analysis: Forecasting and Con
 5th ed., Wiley: each SKU's demand is ``phi(B) Phi(B^s) (1-B)^d (1-B^s)^D (y_t - x_t' beta)
 = c + theta(B) Theta(B^s) eps_t`` with Gaussian ``eps_t``; ``x_t`` are exogenous
 regressors (promotions, prices, calendar) when ``use_exog`` is true (regression with
-SARIMA errors). The parameters are estimated per SKU by exact maximum likelihood with
+SARIMA errors), shared by all SKUs ``(n_periods, n_features)`` or each SKU its own
+``(n_periods, n_skus, n_features)`` (see ``forecasters/base.py``). The parameters are
+estimated per SKU by exact maximum likelihood with
 ``statsmodels.tsa.statespace.sarimax.SARIMAX`` (statsmodels docs, "SARIMAX"), whose
 Kalman filter runs the model in state-space form (Durbin & Koopman 2012, *Time Series
 Analysis by State Space Methods*, 2nd ed., Ch. 4, the Kalman filter):
@@ -138,7 +140,7 @@ class ARIMA(Forecaster):
     # -- contract ------------------------------------------------------------------------
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         y = as_history(y)
-        x = check_exog(exog, y.shape[0], "exog") if self.use_exog else None
+        x = check_exog(exog, y.shape[0], "exog", n_skus=y.shape[1]) if self.use_exog else None
         if not self.use_exog:
             self._ignore_exog(exog)
         main = partial(
@@ -155,7 +157,7 @@ class ARIMA(Forecaster):
             fallbacks.append(("ARIMA(0,1,1)", simple))
         fallbacks.append(("mean", fit_mean_one))
         fits = fit_per_sku(main, y, x, n_jobs=self.n_jobs, fallbacks=fallbacks, name=self.label)
-        self._stack(fits, 0 if x is None else x.shape[1])
+        self._stack(fits, 0 if x is None else x.shape[-1])
         self.n_obs_ = y.shape[0]
         return self
 
@@ -163,7 +165,10 @@ class ARIMA(Forecaster):
         """One Kalman filter step per SKU with the fitted parameters held fixed."""
         self._check_fitted()
         y = check_period(y_new, self.state_.shape[0])
-        x_new = None if exog_new is None else np.asarray(exog_new, dtype=float).reshape(1, -1)
+        x_new = None
+        if exog_new is not None:  # one period: (n_features,) shared or (n_skus, n_features)
+            x_new = np.asarray(exog_new, dtype=float)
+            x_new = x_new[None] if x_new.ndim == 2 else x_new.reshape(1, -1)
         d = self.obs_intercept_ + self._regression(x_new, 1, "exog_new")[0]
         z, a, p = self.design_, self.state_, self.state_var_
         v = y - np.einsum("nk,nk->n", z, a) - d
@@ -241,9 +246,11 @@ class ARIMA(Forecaster):
             return np.zeros((rows, n))
         if exog is None:
             raise ValueError(f"{name} is required: the model was fitted with {n_exog} regressors")
-        x = check_exog(exog, rows, name)
-        if x.shape[1] != n_exog:
-            raise ValueError(f"{name} has {x.shape[1]} columns, the fit had {n_exog}")
+        x = check_exog(exog, rows, name, n_skus=n)
+        if x.shape[-1] != n_exog:
+            raise ValueError(f"{name} has {x.shape[-1]} columns, the fit had {n_exog}")
+        if x.ndim == 3:  # per-SKU regressors times per-SKU coefficients
+            return np.einsum("rnf,fn->rn", x, self.beta_)
         return x @ self.beta_
 
     def _check_fitted(self) -> None:

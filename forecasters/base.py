@@ -9,18 +9,18 @@ Extension points (statsforecast / scikit-learn style; fitted state ends in ``_``
 
 ``fit(y, exog=None) -> self``
     Required. Estimate parameters (or use the given ones) and the state at the end of
-    ``y``. ``exog`` has shape ``(n_periods, n_features)``: exogenous regressors (calendar,
-    promotions, weather) aligned with ``y``.
+    ``y``. ``exog``: exogenous regressors aligned with the rows of ``y`` (see below).
 
 ``predict(h, exog_future=None) -> Forecast``
     Required. Mean path ``(h, n_skus)`` and, where the model has one, its own predictive
     distribution: the std of each period and of the cumulative sums over 1..h periods, or
-    sample paths. ``exog_future`` has shape ``(h, n_features)``.
+    sample paths. ``exog_future``: the regressors of the ``h`` periods ahead.
 
 ``update(y_new, exog_new=None) -> None``
     Optional, cheap: absorb one new period ``(n_skus,)`` with the parameters held fixed
-    (the state recursion of a smoothing model). The default appends to the stored history
-    and re-fits, which is correct but slow; fast forecasters override it.
+    (the state recursion of a smoothing model). ``exog_new``: that period's regressors.
+    The default appends to the stored history (and ``exog_``) and re-fits, which is
+    correct but slow; fast forecasters override it.
 
 ``refit(y, exog=None) -> self``
     Optional: the same result as ``fit(y, exog)``, where ``y`` is the history of the last
@@ -28,10 +28,23 @@ Extension points (statsforecast / scikit-learn style; fitted state ends in ``_``
     to re-estimate incrementally (SES keeps every grid point's running error); the default
     calls ``fit``.
 
-Forecasters that use exogenous regressors set ``uses_exog = True``; the others receive the
-same arguments and ignore them explicitly (``_ignore_exog``). Constructor parameters are
-keyword-only and are the YAML keys one to one. :func:`check_forecaster` checks a forecaster
-against this contract and runs over every file in ``conf/forecaster/``.
+Exogenous regressors (calendar, holidays, promotions, prices, weather) are known in
+advance for every period, so ``predict`` may see those of the periods it forecasts. They
+come in one of two shapes, rows being periods:
+
+* ``(n_periods, n_features)``: the same columns for every SKU (calendar terms);
+* ``(n_periods, n_skus, n_features)``: each SKU its own (a promotion plan is per SKU);
+  shared columns are then repeated along the SKU axis.
+
+For ``update`` the period axis is dropped: ``(n_features,)`` or ``(n_skus, n_features)``.
+The simulation (``sim/forecasting.py``) builds them from ``forecaster.exog`` and hands them
+only to forecasters whose ``uses_exog`` is true (a class attribute, or an instance one when
+a parameter switches it, as ARIMA's ``use_exog``); every call carries the same columns in
+the same order. The others receive no regressors, and when called with some they ignore
+them explicitly (``_ignore_exog``): their results are the same as without, which
+:func:`check_forecaster` checks. Constructor parameters are keyword-only and are the YAML
+keys one to one. :func:`check_forecaster` checks a forecaster against this contract and
+runs over every file in ``conf/forecaster/``.
 """
 
 from __future__ import annotations
@@ -52,9 +65,12 @@ class Forecast:
     ``mean``: ``(h, n_skus)`` expected demand per period. The model's own uncertainty, when
     it has one: ``std`` ``(h, n_skus)`` of each period's demand; ``sum_std`` ``(h, n_skus)``
     where row ``k`` is the std of demand summed over periods ``1..k+1``; ``paths``
-    ``(n_paths, h, n_skus)`` sample paths. The simulation adds what it learned from past
-    forecast errors: ``error_sum_std`` and ``error_sum_samples`` (past errors of
-    protection-interval sums, ``(n_errors, n_skus)``), see ``sim/forecasting.py``.
+    ``(n_paths, h, n_skus)`` sample paths. The simulation adds the protection interval of
+    each SKU (``protection_periods``) and the forecast of demand summed over it
+    (``protection_mean``, which is ``cumulative_mean(protection_periods)``), and what it
+    learned from past forecast errors: ``error_sum_std`` and ``error_sum_samples`` (past
+    errors of protection-interval sums, ``(n_errors, n_skus)``) and ``one_step_error_std``,
+    see ``sim/forecasting.py``.
     """
 
     time: float
@@ -63,6 +79,7 @@ class Forecast:
     sum_std: np.ndarray | None = None
     paths: np.ndarray | None = None
     protection_periods: np.ndarray | None = None
+    protection_mean: np.ndarray | None = None
     error_sum_std: np.ndarray | None = None
     error_sum_samples: np.ndarray | None = None
     one_step_error_std: np.ndarray | None = None
@@ -130,7 +147,7 @@ class Forecaster(ABC):
         y = np.vstack([history, np.asarray(y_new, dtype=float)[None, :]])
         x = getattr(self, "exog_", None)
         if x is not None and exog_new is not None:
-            x = np.vstack([x, np.asarray(exog_new, dtype=float)[None, :]])
+            x = np.concatenate([x, np.asarray(exog_new, dtype=float)[None]], axis=0)
         self.fit(y, x)
 
     def refit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
@@ -160,27 +177,57 @@ def check_forecaster(
     of 4 SKUs over 120 periods): ``fit`` returns ``self``; ``predict`` gives finite arrays of
     the documented shapes, non-negative stds; ``update`` accepts one period and the next
     forecast stays well-formed; fitting twice on the same data gives the same forecast.
+    Exogenous regressors (a per-SKU promotion flag and a shared monthly wave): a forecaster
+    that uses them fits, updates and predicts with them in both shapes; one that does not
+    gives the same forecast with them as without.
     (That the simulation hands a forecaster no data after the decision time is tested on
     the engine, in ``tests/test_forecasting.py``.)"""
+    rng = np.random.default_rng(seed)
     if y is None:
-        rng = np.random.default_rng(seed)
         t = np.arange(120)[:, None]
         level = np.array([5.0, 20.0, 0.8, 50.0])[None, :]
         y = rng.poisson(level * (1 + 0.3 * np.sin(2 * np.pi * t / 7))).astype(float)
     y = as_history(y)
     n_periods, n = y.shape
+    who = type(forecaster).__name__
     fitted = forecaster.fit(y[:-1])
     if fitted is not forecaster:
-        raise AssertionError(f"{type(forecaster).__name__}.fit must return self")
+        raise AssertionError(f"{who}.fit must return self")
     fc = forecaster.predict(h)
-    _check_forecast(fc, h, n, type(forecaster).__name__)
+    _check_forecast(fc, h, n, who)
     forecaster.update(y[-1])
-    _check_forecast(forecaster.predict(h), h, n, type(forecaster).__name__ + " after update")
+    _check_forecast(forecaster.predict(h), h, n, who + " after update")
+    # regressors of periods 0 .. n_periods + h - 1: per SKU, and the shared part alone
+    t = np.arange(n_periods + h, dtype=float)
+    shared = np.sin(2 * np.pi * t / 30)[:, None]
+    promo = (rng.uniform(size=(n_periods + h, n)) < 0.2).astype(float)
+    per_sku = np.stack([promo, np.broadcast_to(shared, promo.shape)], axis=-1)
     cut = n_periods - 10
-    a = forecaster.fit(y[:cut]).predict(h).mean.copy()
-    b = forecaster.fit(y[:cut].copy()).predict(h).mean
-    if not np.array_equal(a, b):
-        raise AssertionError(f"{type(forecaster).__name__}: fit is not deterministic")
+    first = forecaster.fit(y[:cut]).predict(h)
+    a = {name: _copy(getattr(first, name)) for name in ("mean", "std", "sum_std")}
+    if getattr(forecaster, "uses_exog", False):
+        b = forecaster.fit(y[:cut].copy()).predict(h)
+        for x in (per_sku, shared):
+            forecaster.fit(y[:-1], x[: n_periods - 1])
+            _check_forecast(forecaster.predict(h, x[n_periods - 1 : -1]), h, n, who + " exog")
+            forecaster.update(y[-1], x[n_periods - 1])
+            _check_forecast(forecaster.predict(h, x[n_periods:]), h, n, who + " exog update")
+    else:
+        b = forecaster.fit(y[:cut].copy(), per_sku[:cut]).predict(h, per_sku[cut : cut + h])
+    ignored = "" if getattr(forecaster, "uses_exog", False) else " (with regressors it ignores)"
+    for name in ("mean", "std", "sum_std"):
+        if not _same(a[name], getattr(b, name)):
+            raise AssertionError(
+                f"{who}: a second fit on the same data{ignored} gave another forecast {name}"
+            )
+
+
+def _copy(a: np.ndarray | None) -> np.ndarray | None:
+    return None if a is None else np.array(a, copy=True)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
 
 
 def _check_forecast(fc: Forecast, h: int, n: int, who: str) -> None:

@@ -11,7 +11,10 @@ SKU's demand in period ``p`` is Poisson or negative binomial with log link,
   ``cos(2 pi k p / 365.25)`` for ``k = 1..K`` (Fourier terms for a long season;
   Hyndman & Athanasopoulos 2021, *Forecasting: Principles and Practice*, 3rd ed., Ch. 7);
 * a linear trend (``trend``): ``p / 365.25``, in years;
-* any exogenous columns handed to ``fit`` (promotions, prices), as they are.
+* any exogenous columns handed to ``fit`` (promotions, prices), as they are: shared by all
+  SKUs ``(n_periods, n_features)`` or each SKU its own ``(n_periods, n_skus, n_features)``
+  (see ``forecasters/base.py``); ``predict`` then needs the same columns for the periods
+  ahead (they are known in advance: calendars, planned promotions).
 
 ``p`` is the absolute period index: history row ``k`` is period ``start_period + k``, and
 every ``update`` advances the count, so the calendar stays aligned. Estimated per SKU by
@@ -47,6 +50,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from forecasters.base import Forecast, Forecaster, as_history
+from forecasters.calendar import calendar_features
 from forecasters.parallel import (
     PerSkuFits,
     check_exog,
@@ -60,7 +64,6 @@ from forecasters.parallel import (
 __all__ = ["GLMRegression", "calendar_features", "moment_alpha"]
 
 FAMILIES = ("poisson", "negative_binomial")
-YEAR = 365.25
 #: Cap on the linear predictor, so that a trend extrapolated far stays finite.
 MAX_ETA = 100.0
 #: Smallest NB dispersion (the Poisson limit).
@@ -123,16 +126,22 @@ class GLMRegression(Forecaster):
         return "Poisson GLM" if self.family == "poisson" else "NB GLM"
 
     def features(self, periods: np.ndarray, exog: np.ndarray | None = None) -> np.ndarray:
-        """The regressors of absolute periods ``periods``, exogenous columns last."""
+        """The regressors of absolute periods ``periods``, exogenous columns last:
+        ``(n_periods, n_features)``, or ``(n_periods, n_skus, n_features)`` with per-SKU
+        ``exog``."""
         x = calendar_features(
             periods, weekly=self.weekly, fourier_terms=self.fourier_terms, trend=self.trend
         )
-        return x if exog is None else np.concatenate([x, exog], axis=1)
+        if exog is None:
+            return x
+        if exog.ndim == 3:
+            x = np.broadcast_to(x[:, None, :], (*exog.shape[:2], x.shape[1]))
+        return np.concatenate([x, exog], axis=-1)
 
     # -- contract ------------------------------------------------------------------------
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         y = as_history(y)
-        x_exog = check_exog(exog, y.shape[0], "exog")
+        x_exog = check_exog(exog, y.shape[0], "exog", n_skus=y.shape[1])
         x = self.features(self.start_period + np.arange(y.shape[0]), x_exog)
         nb = self.family == "negative_binomial"
         main = partial(fit_glm_one, negative_binomial=nb, alpha=self.alpha)
@@ -147,7 +156,7 @@ class GLMRegression(Forecaster):
         self.mean_ = theta[:, _MEAN].copy()
         self.alpha_ = theta[:, _ALPHA].copy()
         self.coef_ = theta[:, _BETA:].T.copy()  # (n_features, n_skus)
-        self.n_exog_ = 0 if x_exog is None else x_exog.shape[1]
+        self.n_exog_ = 0 if x_exog is None else x_exog.shape[-1]
         self.n_obs_ = y.shape[0]
         return self
 
@@ -164,17 +173,23 @@ class GLMRegression(Forecaster):
         if self.n_exog_:
             if exog_future is None:
                 raise ValueError(f"exog_future is required: the fit had {self.n_exog_} regressors")
-            x_exog = check_exog(exog_future, h, "exog_future")
-            if x_exog.shape[1] != self.n_exog_:
+            x_exog = check_exog(exog_future, h, "exog_future", n_skus=self.mean_.size)
+            if x_exog.shape[-1] != self.n_exog_:
                 raise ValueError(
-                    f"exog_future has {x_exog.shape[1]} columns, the fit had {self.n_exog_}"
+                    f"exog_future has {x_exog.shape[-1]} columns, the fit had {self.n_exog_}"
                 )
         else:
             self._ignore_exog(exog_future)
             x_exog = None
         first = self.start_period + self.n_obs_
-        x = self.features(first + np.arange(h), x_exog)
-        eta = np.minimum(x @ self.coef_, MAX_ETA)
+        if x_exog is not None and x_exog.ndim == 3:
+            # per-SKU columns: each SKU's own regressors times its own coefficients
+            x = self.features(first + np.arange(h))
+            k = x.shape[1]
+            eta = x @ self.coef_[:k] + np.einsum("hnf,fn->hn", x_exog, self.coef_[k:])
+        else:
+            eta = self.features(first + np.arange(h), x_exog) @ self.coef_
+        eta = np.minimum(eta, MAX_ETA)
         mean = np.where(self.is_mean_[None, :], self.mean_[None, :], np.exp(eta))
         var = mean + self.alpha_[None, :] * mean**2
         return Forecast(
@@ -190,24 +205,6 @@ class GLMRegression(Forecaster):
 
 
 # -- the maths ----------------------------------------------------------------------------
-def calendar_features(
-    periods: np.ndarray, *, weekly: bool = True, fourier_terms: int = 2, trend: bool = True
-) -> np.ndarray:
-    """Intercept, day-of-week dummies, yearly Fourier pairs and a trend in years,
-    ``(len(periods), n_features)``; see the module docstring."""
-    p = np.asarray(periods, dtype=float)
-    cols = [np.ones_like(p)]
-    if weekly:
-        dow = np.mod(np.asarray(periods, dtype=np.int64), 7)
-        cols += [(dow == d).astype(float) for d in range(1, 7)]
-    for k in range(1, fourier_terms + 1):
-        angle = 2.0 * np.pi * k * p / YEAR
-        cols += [np.sin(angle), np.cos(angle)]
-    if trend:
-        cols.append(p / YEAR)
-    return np.column_stack(cols)
-
-
 def moment_alpha(y: np.ndarray, mu: np.ndarray) -> float:
     """NB2 dispersion by Cameron & Trivedi's (1990) auxiliary regression, floored at 1e-8."""
     denom = float(np.sum(mu**2))

@@ -53,8 +53,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Fits one SKU: ``fit_one(y, exog) -> result`` with ``y`` of shape ``(n_periods,)`` and
-#: ``exog`` ``(n_periods, n_features)`` or None. It must be picklable (a module-level
-#: function or a ``functools.partial`` of one) to run in worker processes.
+#: ``exog`` ``(n_periods, n_features)`` (that SKU's regressors) or None. It must be
+#: picklable (a module-level function or a ``functools.partial`` of one) to run in worker
+#: processes.
 FitOne = Callable[[np.ndarray, np.ndarray | None], Any]
 
 #: Chunks per worker: enough for load balancing, few enough that each carries many SKUs.
@@ -107,16 +108,23 @@ def check_period(y_new: Any, n: int) -> np.ndarray:
     return y
 
 
-def check_exog(exog: Any, rows: int, name: str) -> np.ndarray | None:
-    """Exogenous regressors as a finite float ``(rows, n_features)`` array (a 1-D array is
-    one feature), None for None, or a ValueError naming ``name``."""
+def check_exog(exog: Any, rows: int, name: str, n_skus: int | None = None) -> np.ndarray | None:
+    """Exogenous regressors as a finite float array: ``(rows, n_features)``, the same for
+    every SKU (a 1-D array is one feature), or -- when ``n_skus`` is given -- also
+    ``(rows, n_skus, n_features)``, per SKU (see ``forecasters/base.py``); None for None;
+    a ValueError naming ``name`` otherwise."""
     if exog is None:
         return None
     x = np.asarray(exog, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
-    if x.ndim != 2 or x.shape[0] != rows:
-        raise ValueError(f"{name} must have shape ({rows}, n_features), got {np.shape(exog)}")
+    shared = x.ndim == 2 and x.shape[0] == rows
+    per_sku = n_skus is not None and x.ndim == 3 and x.shape[:2] == (rows, n_skus)
+    if not (shared or per_sku):
+        forms = f"({rows}, n_features)"
+        if n_skus is not None:
+            forms += f" or ({rows}, {n_skus}, n_features)"
+        raise ValueError(f"{name} must have shape {forms}, got {np.shape(exog)}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} holds NaN or infinite values")
     return x
@@ -154,6 +162,8 @@ def fit_per_sku(
 ) -> PerSkuFits:
     """Fit ``fit_one`` to every column of ``y`` ``(n_periods, n_skus)``.
 
+    ``exog``: None, ``(n_periods, n_features)`` handed to every SKU, or
+    ``(n_periods, n_skus, n_features)``, of which SKU ``j`` gets ``exog[:, j]``.
     ``fallbacks``: ``(label, fit)`` pairs tried in order on a SKU whose previous model
     raised or returned non-finite numbers (see :func:`all_finite`); the last should not
     fail (the mean of the history). ``name`` labels the main model in the log. A SKU on
@@ -202,7 +212,7 @@ def _fit_in_pool(chain, y: np.ndarray, exog, workers: int) -> list:
     n_chunks = min(n_skus, workers * CHUNKS_PER_WORKER)
     bounds = np.linspace(0, n_skus, n_chunks + 1).round().astype(int)
     tasks = (
-        delayed(_fit_chunk)(chain, np.ascontiguousarray(y[:, a:b]), exog, int(a))
+        delayed(_fit_chunk)(chain, np.ascontiguousarray(y[:, a:b]), _chunk_exog(exog, a, b), int(a))
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         if b > a
     )
@@ -211,8 +221,16 @@ def _fit_in_pool(chain, y: np.ndarray, exog, workers: int) -> list:
         return Parallel(n_jobs=workers, max_nbytes=None)(tasks)
 
 
+def _chunk_exog(exog: np.ndarray | None, a: int, b: int) -> np.ndarray | None:
+    """The regressors of SKUs ``a .. b-1``: all of a shared table, a slice of a per-SKU one."""
+    if exog is None or exog.ndim == 2:
+        return exog
+    return np.ascontiguousarray(exog[:, a:b])
+
+
 def _fit_chunk(chain, y: np.ndarray, exog, offset: int) -> tuple[list, dict[str, int]]:
-    """Fit every column of ``y`` (SKUs ``offset, offset+1, ...``) down the model chain."""
+    """Fit every column of ``y`` (SKUs ``offset, offset+1, ...``) down the model chain;
+    ``exog`` is shared or holds these SKUs only."""
     from threadpoolctl import threadpool_limits
 
     out = []
@@ -220,7 +238,8 @@ def _fit_chunk(chain, y: np.ndarray, exog, offset: int) -> tuple[list, dict[str,
         warnings.simplefilter("always")
         with np.errstate(all="ignore"):
             for j in range(y.shape[1]):
-                out.append(_fit_down_chain(chain, np.ascontiguousarray(y[:, j]), exog, offset + j))
+                x = exog if exog is None or exog.ndim == 2 else np.ascontiguousarray(exog[:, j])
+                out.append(_fit_down_chain(chain, np.ascontiguousarray(y[:, j]), x, offset + j))
     counts = Counter(w.category.__name__ for w in caught)
     return out, dict(counts)
 

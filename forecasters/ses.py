@@ -23,6 +23,7 @@ import numpy as np
 from forecasters.base import Forecast
 from forecasters.smoothing import (
     RecursiveForecaster,
+    SmoothingState,
     check_rate,
     initial_state,
     parameter_grid,
@@ -36,6 +37,7 @@ class SES(RecursiveForecaster):
     """Simple exponential smoothing, ETS(A,N,N); ``alpha`` null = fitted per SKU."""
 
     param_names = ("alpha",)
+    _state: SmoothingState | None = None
 
     def __init__(self, *, alpha: float | None = None):
         self.alpha = check_rate("alpha", alpha, optional=True)
@@ -47,14 +49,36 @@ class SES(RecursiveForecaster):
         # every grid point's end state is kept (and advanced by update), so that refit is an
         # argmin over running errors instead of a pass over the whole history
         self.grid_state_, _ = smooth(y, self.initial_state_, self.grid_[:, None])
+        level = self.grid_state_.level
+        self._work = (np.empty_like(level), np.empty_like(level))
+        self._grid_alpha = np.repeat(self.grid_[:, None], level.shape[1], axis=1)
+        self._psi_factors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._choose()
         return self
 
     def _choose(self) -> None:
-        sse = np.where(np.isfinite(self.grid_state_.sse), self.grid_state_.sse, np.inf)
+        sse = self.grid_state_.sse
+        n = sse.shape[1]
+        cols = np.arange(n)
         best = np.argmin(sse, axis=0)  # the first grid point on ties, as grid_search
+        if not np.isfinite(sse.ravel().take(best * n + cols)).all():
+            # argmin picks a NaN before any number: rank non-finite errors last
+            best = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=0)
+        self.best_ = best
         self.alpha_ = self.grid_[best]
-        self.state_ = self.grid_state_.take(best)
+        self._best_flat = best * n + cols  # positions in the raveled grid
+        self._state: SmoothingState | None = None
+
+    @property
+    def state_(self) -> SmoothingState:
+        """The state of the chosen ``alpha_`` per SKU: its grid point's state, since
+        ``update`` runs every grid point through the same recursion."""
+        if self._state is None:
+            self._check_fitted()
+            grid, at = self.grid_state_, self._best_flat
+            level, sse = grid.level.ravel().take(at), grid.sse.ravel().take(at)
+            self._state = SmoothingState(level, None, None, sse, grid.n)
+        return self._state
 
     def refit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         """Exactly ``fit(y)`` when ``y`` is the fitted history plus the updates since: the
@@ -66,9 +90,19 @@ class SES(RecursiveForecaster):
         return self
 
     def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
-        row = self._record(y_new, exog_new)
-        self.grid_state_, _ = smooth(row, self.grid_state_, self.grid_[:, None])
-        self.state_, _ = smooth(row, self.state_, self.alpha_)
+        """One step of :func:`~forecasters.smoothing.smooth` for every grid point, in place:
+        ``e = y - l``, ``sse += e^2``, ``l += alpha e``."""
+        row = self._record(y_new, exog_new)[0]
+        grid = self.grid_state_
+        level, sse = grid.level, grid.sse
+        e, tmp = self._work
+        np.subtract(row, level, out=e)
+        np.multiply(e, e, out=tmp)
+        sse += tmp
+        e *= self._grid_alpha
+        level += e
+        self.grid_state_ = SmoothingState(level, None, None, sse, grid.n + 1)
+        self._state = None
 
     @property
     def sigma_(self) -> np.ndarray:
@@ -83,5 +117,12 @@ class SES(RecursiveForecaster):
     def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
         h = self._check_h(h, exog_future)
         mean = np.repeat(self.state_.level[None, :], h, axis=0)
-        std, sum_std = predictive_std(smoothing_psi(h, self.alpha_), self.sigma_)
+        # the psi weights depend on alpha alone: the std factors of every grid point are
+        # computed once per h, and each SKU takes its own (the same numbers, elementwise)
+        if h not in self._psi_factors:
+            self._psi_factors[h] = predictive_std(smoothing_psi(h, self.grid_), np.ones(1))
+        std_factor, sum_factor = self._psi_factors[h]
+        sigma = self.sigma_
+        std = sigma * std_factor.take(self.best_, axis=1)
+        sum_std = sigma * sum_factor.take(self.best_, axis=1)
         return self._forecast(mean, std, sum_std)

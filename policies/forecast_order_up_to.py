@@ -128,7 +128,8 @@ class ForecastOrderUpTo(Policy):
     def level(self, fc: Forecast) -> np.ndarray:
         """The order-up-to level ``S_t`` per SKU."""
         P = fc.protection_periods
-        mu = np.maximum(fc.cumulative_mean(P), 0.0)
+        mu = fc.protection_mean if fc.protection_mean is not None else fc.cumulative_mean(P)
+        mu = np.maximum(mu, 0.0)
         method = self.safety_stock
         alpha = self.alpha
         if method == "poisson":
@@ -155,6 +156,10 @@ class ForecastOrderUpTo(Policy):
 
     @staticmethod
     def _sigma(fc: Forecast, P: np.ndarray, method: str) -> np.ndarray:
+        rolling = fc.error_sum_std
+        if method not in ("sqrt", "model") and rolling is not None:
+            if not np.isnan(rolling).any():  # the usual case once the run has its errors
+                return rolling
         model = fc.cumulative_std(P)
         # one-step error std measured in the run; the model's own where there is none yet
         own = fc.std[0] if fc.std is not None else np.zeros(fc.n_skus)
@@ -166,7 +171,6 @@ class ForecastOrderUpTo(Policy):
             return shortcut
         if method == "model":
             return fallback
-        rolling = fc.error_sum_std
         if rolling is None:
             return fallback
         return np.where(np.isnan(rolling), fallback, rolling)

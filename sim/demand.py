@@ -57,6 +57,21 @@ goes into the size mean; deterministic scales the quantity. ``mean()`` is the av
 count. ``std()`` is the per-period std of the unmodulated model scaled to ``mean()`` with
 the same rule.
 
+Promotions (``promotions: {probability, duration, lift, periods}``; default none) are one
+more factor of the modulation: while SKU ``i`` is on promotion in period ``t`` its expected
+demand is multiplied by ``lift``. A promotion starts with probability ``probability`` per SKU
+and period, independently, or in each of the listed ``periods`` for every SKU, and runs for
+``duration`` periods. The plan is part of the scenario, like the SKU population: it is drawn
+once per run from its own named stream ("promotions"), every replication and every rival
+policy meets the same plan, and it is defined for every period, negative ones included (the
+history forecasters learn from). Promotions are planned, so the plan is known in advance:
+:meth:`DemandModel.promotions` gives it to forecasters as an exogenous column. The random
+starts come from a counter-based generator (Salmon, Moraes, Dror & Shaw 2011, "Parallel
+random numbers: as easy as 1, 2, 3", SC '11): the uniform of ``(period, SKU)`` is a hash of
+the run's 64-bit key, the period and the SKU through the SplitMix64 finaliser (Steele, Lea &
+Flood 2014, "Fast splittable pseudorandom number generators", OOPSLA '14), so any block of
+periods comes out the same whichever call asks for it.
+
 Continuous time. :meth:`DemandModel.sample_events` simulates one customer stream per SKU:
 Poisson arrivals with unit sizes; for the negative binomial, Poisson arrivals of orders
 with logarithmic sizes (so counts per unit time are NB with the same ``v``); for
@@ -96,6 +111,8 @@ __all__ = [
     "population_summary",
     "lognormal_factors",
     "InversionTable",
+    "Promotions",
+    "counter_uniform",
 ]
 
 WEEK = 7
@@ -235,6 +252,121 @@ def _table_support(upper: int, n_skus: int) -> int | None:
     return k if k * n_skus <= TABLE_BUDGET else None
 
 
+# --------------------------------------------------------------------------- promotions
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (Steele, Lea & Flood 2014): a bijection of uint64 arrays whose
+    outputs look independent for neighbouring inputs; arithmetic wraps modulo 2**64."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def counter_uniform(key: int, periods: np.ndarray, n_skus: int) -> np.ndarray:
+    """Uniforms on [0, 1) for every ``(period, SKU)``, ``(len(periods), n_skus)``: a pure
+    function of ``key`` and the pair (counter-based; see the module docstring)."""
+    t = np.asarray(periods, dtype=np.int64).view(np.uint64)
+    row = _mix64(np.uint64(key) + _GOLDEN * t)
+    sku = _GOLDEN * (np.arange(n_skus, dtype=np.uint64) + np.uint64(1))
+    bits = _mix64(row[:, None] ^ sku[None, :])
+    return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+class Promotions:
+    """Planned promotions (see the module docstring): which SKUs are on promotion when.
+
+    ``probability``: chance that a promotion of a SKU starts in a period; ``periods``: periods
+    in which a promotion of every SKU starts (a fixed schedule; both may be given);
+    ``duration``: periods a promotion runs; ``lift``: the multiplier of expected demand
+    while it runs. ``setup`` draws the run's key; ``active(periods)`` is the plan.
+    """
+
+    KEYS: ClassVar[tuple[str, ...]] = ("probability", "duration", "lift", "periods")
+
+    def __init__(
+        self,
+        *,
+        probability: float = 0.0,
+        duration: int = 1,
+        lift: float = 2.0,
+        periods: Sequence[int] | None = None,
+    ) -> None:
+        self.probability = _scalar_in("promotions.probability", probability, 0.0, 1.0)
+        if not _is_integer(duration) or duration < 1:
+            raise ValueError(f"demand promotions.duration(={duration!r}) must be an integer >= 1")
+        self.duration = int(duration)
+        self.lift = _scalar("promotions.lift", lift)
+        if not self.lift > 0:
+            raise ValueError(f"demand promotions.lift(={lift!r}) must be > 0")
+        if isinstance(periods, str | Mapping) or not all(map(_is_integer, periods or [])):
+            raise ValueError(f"demand promotions.periods(={periods!r}) must list integers")
+        self.periods = np.unique(np.asarray(list(periods or []), dtype=np.int64))
+        if self.probability == 0 and self.periods.size == 0:
+            raise ValueError(
+                "demand promotions need a probability(=0.0) > 0 or a list of periods; "
+                "leave promotions out (null) for none"
+            )
+        self._key: int | None = None
+        self._n_skus: int | None = None
+
+    def setup(self, n_skus: int, rng: np.random.Generator) -> None:
+        """Draw the run's 64-bit key from ``rng`` (the "promotions" stream)."""
+        self._n_skus = int(n_skus)
+        self._key = int(rng.integers(0, 2**63, dtype=np.int64)) * 2 + 1
+
+    def starts(self, periods: np.ndarray) -> np.ndarray:
+        """``(len(periods), n_skus)``: whether a promotion starts in each period."""
+        if self._key is None or self._n_skus is None:
+            raise RuntimeError("demand promotions: call setup(n_skus, rng) first")
+        t = np.asarray(periods, dtype=np.int64)
+        if self.probability > 0:
+            out = counter_uniform(self._key, t, self._n_skus) < self.probability
+        else:
+            out = np.zeros((t.shape[0], self._n_skus), dtype=bool)
+        if self.periods.size:
+            out[np.isin(t, self.periods)] = True
+        return out
+
+    def active(self, periods: np.ndarray) -> np.ndarray:
+        """``(len(periods), n_skus)``: whether each SKU is on promotion in each period
+        (a promotion that started in one of the last ``duration`` periods)."""
+        t = np.floor(np.asarray(periods, dtype=float)).astype(np.int64)
+        if self.duration == 1 or t.size == 0:
+            return self.starts(t)
+        first, last = int(t.min()) - self.duration + 1, int(t.max())
+        running = np.zeros((last - first + 2, self._n_skus or 0), dtype=np.int64)
+        # running[k]: promotions started in periods first .. first + k - 1
+        np.cumsum(self.starts(np.arange(first, last + 1)), axis=0, out=running[1:])
+        return running[t - first + 1] > running[t - first + 1 - self.duration]
+
+
+def _is_integer(v: Any) -> bool:
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return False
+    return float(v).is_integer()
+
+
+def _promotions(value: Any) -> Promotions | None:
+    if value is None or isinstance(value, Promotions):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"demand promotions(={value!r}) must be a mapping {{probability, duration, lift, "
+            "periods} or null"
+        )
+    if not value:
+        return None
+    unknown = sorted(set(value) - set(Promotions.KEYS))
+    if unknown:
+        raise ValueError(
+            f"demand promotions has unknown key(s) {unknown}; expected {list(Promotions.KEYS)}"
+        )
+    return Promotions(**dict(value))
+
+
 # --------------------------------------------------------------------------- modulation
 
 
@@ -249,6 +381,7 @@ class ModulationParams(TypedDict, total=False):
     phase_spread: float
     trend: float
     shocks: Sequence[Mapping[str, float]] | None
+    promotions: Mapping[str, Any] | None
 
 
 class Modulation:
@@ -256,8 +389,9 @@ class Modulation:
 
     ``setup`` draws the per-SKU parts (yearly peak offsets if ``phase_spread > 0``, which
     SKUs a shock hits if its ``fraction < 1``; nothing otherwise) from the population
-    stream; ``multiplier(t)`` evaluates ``(len(t), n_skus)``. The weekly
-    profile is indexed by ``floor(t) mod 7``; period 0 is profile day 0.
+    stream, and the promotion plan's key from the "promotions" stream when one is given;
+    ``multiplier(t)`` evaluates ``(len(t), n_skus)``. The weekly profile is indexed by
+    ``floor(t) mod 7``; period 0 is profile day 0.
     """
 
     def __init__(
@@ -271,6 +405,7 @@ class Modulation:
         phase_spread: float = 0.0,
         trend: float = 0.0,
         shocks: Sequence[Mapping[str, float]] | None = None,
+        promotions: Mapping[str, Any] | None = None,
     ) -> None:
         self.weekly_amplitude = _scalar_in("weekly_amplitude", weekly_amplitude, 0.0, 1.0)
         self.weekly_peak = _scalar("weekly_peak", weekly_peak)
@@ -293,6 +428,7 @@ class Modulation:
         self.phase_spread = _scalar_in("phase_spread", phase_spread, 0.0, float(YEAR))
         self.trend = _scalar("trend", trend)
         self.shocks = [_shock(j, s) for j, s in enumerate(shocks or [])]
+        self.promotions = _promotions(promotions)
         self._n_skus: int | None = None
         self._peak: np.ndarray | None = None  # per-SKU yearly peak period
         self._hit: np.ndarray | None = None  # (n_shocks, n_skus) bool
@@ -305,9 +441,15 @@ class Modulation:
             or self.yearly_amplitude > 0
             or self.trend != 0
             or self.shocks
+            or self.promotions is not None
         )
 
-    def setup(self, n_skus: int, rng: np.random.Generator) -> None:
+    def setup(
+        self,
+        n_skus: int,
+        rng: np.random.Generator,
+        promotions_rng: np.random.Generator | None = None,
+    ) -> None:
         self._n_skus = n_skus
         half = 0.5 * self.phase_spread
         offset = rng.uniform(-half, half, n_skus) if self.phase_spread > 0 else np.zeros(n_skus)
@@ -319,6 +461,8 @@ class Modulation:
                 hit[j] = False
                 hit[j, chosen] = True
         self._hit = hit
+        if self.promotions is not None:
+            self.promotions.setup(n_skus, rng if promotions_rng is None else promotions_rng)
 
     def multiplier(self, t: np.ndarray) -> np.ndarray:
         """``m_i(t)`` for times ``t`` (periods, possibly fractional): ``(len(t), n_skus)``."""
@@ -346,6 +490,8 @@ class Modulation:
         for j, shock in enumerate(self.shocks):
             after = t >= shock["period"]
             out[np.ix_(after, self._hit[j])] *= shock["factor"]
+        if self.promotions is not None:
+            out[self.promotions.active(t)] *= self.promotions.lift
         return out
 
     def annual_level(self) -> np.ndarray:
@@ -362,6 +508,9 @@ class Modulation:
         if self._hit is not None:
             for j in range(len(self.shocks)):
                 cols[f"shock_{j}"] = self._hit[j].copy()
+        if self.promotions is not None and self._n_skus is not None:
+            year = self.promotions.active(np.arange(YEAR))
+            cols["promotion_share"] = year.mean(axis=0)
         return cols
 
 
@@ -452,14 +601,34 @@ class DemandModel(ABC):
         return {}
 
     # -- public contract
-    def setup(self, n_skus: int, rng: np.random.Generator) -> None:
-        """Draw the per-SKU population from the population stream ``rng``."""
+    def setup(
+        self,
+        n_skus: int,
+        rng: np.random.Generator,
+        promotions_rng: np.random.Generator | None = None,
+    ) -> None:
+        """Draw the per-SKU population from the population stream ``rng``, and the promotion
+        plan (if any) from ``promotions_rng`` (the "promotions" stream; default ``rng``)."""
         if isinstance(n_skus, bool) or int(n_skus) != n_skus or n_skus < 1:
             raise ValueError(f"demand n_skus(={n_skus!r}) must be an integer >= 1")
         n_skus = int(n_skus)
         self._base = self._draw_population(n_skus, rng)
-        self.modulation.setup(n_skus, rng)
+        self.modulation.setup(n_skus, rng, promotions_rng)
         self._level = self.modulation.annual_level()
+
+    @property
+    def has_promotions(self) -> bool:
+        return self.modulation.promotions is not None
+
+    def promotions(self, start: int, n_periods: int) -> np.ndarray:
+        """The promotion plan of periods ``start .. start + n_periods - 1``: a bool array
+        ``(n_periods, n_skus)``, all False without promotions. Known in advance."""
+        self._ready()
+        _check_block(start, n_periods)
+        plan = self.modulation.promotions
+        if plan is None:
+            return np.zeros((n_periods, self.n_skus), dtype=bool)
+        return plan.active(np.arange(start, start + n_periods))
 
     def _ready(self) -> tuple[np.ndarray, np.ndarray]:
         if self._base is None or self._level is None:

@@ -21,6 +21,30 @@ A :class:`ForecastDriver` stands between the demand a node sees and a forecaster
   Sec. 9.1 for the change-point estimate) and the forecaster re-fits at once instead of
   waiting for the schedule. (Rescaling on fewer periods over-reacts: the periods that
   triggered the alarm are extreme by selection, and the next alarm follows.)
+
+Exogenous regressors (``forecaster.exog``, e.g. ``[calendar, promotion]``; none by
+default) are columns known in advance for every period, history included. An
+:class:`ExogSource` builds them from the period index and the demand model:
+
+``weekday``
+    six day-of-week dummies (period 0 is weekday 0, as in the demand's weekly profile);
+``yearly``
+    two yearly Fourier pairs, ``sin/cos(2 pi k p / 365.25)``, ``k = 1, 2``
+    (``forecasters/calendar.py``); with less than a year of history they are barely
+    identified, and the run warns;
+``calendar``
+    both of the above;
+``promotion``
+    1 where the SKU is on promotion: the demand model's promotion plan, which is planned
+    and therefore known ahead (left out when the demand has no promotions: a column of
+    zeros carries nothing).
+
+Calendar columns are the same for every SKU, so without ``promotion`` the table is
+``(n_periods, n_features)``; with it, ``(n_periods, n_skus, n_features)`` (the forecaster
+contract allows both, ``forecasters/base.py``). The driver hands the rows of the history to
+``fit`` and ``refit``, the row of period ``t`` to ``update``, and the rows of periods
+``t+1 .. t+h`` to ``predict`` at the review of period ``t`` -- all of it to forecasters whose
+``uses_exog`` is true only; the others run exactly as without regressors.
 """
 
 from __future__ import annotations
@@ -31,10 +55,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forecasters.base import Forecast, Forecaster
+from forecasters.calendar import calendar_features, calendar_names
+from sim.demand import DemandModel
 
-__all__ = ["ForecastSettings", "ForecastDriver", "ShiftEvent", "MONITORS"]
+__all__ = [
+    "ForecastSettings",
+    "ForecastDriver",
+    "ExogSource",
+    "ShiftEvent",
+    "MONITORS",
+    "EXOG_COLUMNS",
+]
 
 MONITORS = ("none", "cusum")
+#: Exogenous column groups a run can hand to forecasters (``forecaster.exog``).
+EXOG_COLUMNS = ("calendar", "weekday", "yearly", "promotion")
+#: Yearly Fourier pairs in the ``yearly`` columns.
+YEARLY_TERMS = 2
 
 
 @dataclass(frozen=True)
@@ -49,8 +86,10 @@ class ForecastSettings:
     cusum_k: float = 0.5
     cusum_h: float = 6.0
     min_after: int = 7
+    exog: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "exog", exog_columns(self.exog))
         for key, low in (
             ("refit_every", 1),
             ("history", 1),
@@ -71,11 +110,86 @@ class ForecastSettings:
                 raise ValueError(f"forecaster.{key}(={v!r}) must be a number > 0")
 
 
+def exog_columns(value: object) -> tuple[str, ...]:
+    """``forecaster.exog`` as a tuple of column groups: a list of names from
+    :data:`EXOG_COLUMNS`, one name, or none (``null``, ``none``, ``[]``); a ValueError naming
+    the key and the value otherwise."""
+    if value is None or (isinstance(value, str) and value.lower() in ("none", "")):
+        return ()
+    names = (value,) if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(c, str) for c in names):
+        raise ValueError(
+            f"forecaster.exog(={value!r}) must be a list of columns from "
+            f"{', '.join(EXOG_COLUMNS)}, or none"
+        )
+    unknown = [c for c in names if c not in EXOG_COLUMNS]
+    if unknown:
+        raise ValueError(
+            f"forecaster.exog(={value!r}): unknown column {unknown[0]!r}; choose from "
+            f"{', '.join(EXOG_COLUMNS)}, or none"
+        )
+    expanded = [c for name in names for c in _EXPANDS.get(name, (name,))]
+    repeated = sorted({c for c in expanded if expanded.count(c) > 1})
+    if repeated:
+        raise ValueError(
+            f"forecaster.exog(={value!r}) names {repeated[0]!r} twice (calendar is weekday "
+            "and yearly)"
+        )
+    return tuple(names)
+
+
+_EXPANDS = {"calendar": ("weekday", "yearly")}
+
+
+class ExogSource:
+    """The exogenous columns of a run (see the module docstring): ``table(start, n)`` gives
+    those of periods ``start .. start + n - 1`` for all SKUs, from the period index and the
+    demand model's promotion plan (``demand.promotions``). ``columns`` are the groups in
+    use (``promotion`` dropped when the demand has none), ``names`` the columns. A per-SKU
+    table takes ``8 * n_periods * n_skus * n_features`` bytes (40 MB for 1,000 SKUs, 480
+    periods and 11 columns)."""
+
+    def __init__(self, columns: tuple[str, ...] | list[str], demand: DemandModel) -> None:
+        groups = [c for name in exog_columns(tuple(columns)) for c in _EXPANDS.get(name, (name,))]
+        if "promotion" in groups and not demand.has_promotions:
+            groups.remove("promotion")
+        self.demand = demand
+        self.columns = tuple(groups)
+        self.weekly = "weekday" in groups
+        self.fourier_terms = YEARLY_TERMS if "yearly" in groups else 0
+        self.per_sku = "promotion" in groups
+        self.names = calendar_names(
+            weekly=self.weekly, fourier_terms=self.fourier_terms, trend=False, intercept=False
+        ) + (["promotion"] if self.per_sku else [])
+
+    def table(self, start: int, n_periods: int) -> np.ndarray:
+        """``(n_periods, n_features)``, or ``(n_periods, n_skus, n_features)`` with
+        ``promotion`` (the calendar columns repeated for every SKU)."""
+        periods = np.arange(start, start + n_periods)
+        shared = calendar_features(
+            periods,
+            weekly=self.weekly,
+            fourier_terms=self.fourier_terms,
+            trend=False,
+            intercept=False,
+        )
+        if not self.per_sku:
+            return shared
+        promo = self.demand.promotions(start, n_periods)
+        out = np.empty((n_periods, promo.shape[1], shared.shape[1] + 1))
+        out[:, :, :-1] = shared[:, None, :]
+        out[:, :, -1] = promo
+        return out
+
+
 class RollingErrors:
     """The last ``window`` errors of every SKU, with running sums for their std.
 
     ``samples`` is the ring buffer ``(window, n_skus)`` (NaN where a SKU has fewer errors);
-    the running sum and sum of squares make ``std`` O(n_skus) per period.
+    the running sum and sum of squares make ``std`` O(n_skus) per period. While every SKU
+    has had the same number of errors (the usual case: one error per SKU and period) the
+    ring position is one row for all SKUs, and ``push`` and ``std`` work on whole rows;
+    the general path (NaN for some SKUs, after a ``reset``) gives the same numbers.
     """
 
     def __init__(self, window: int, n_skus: int):
@@ -83,12 +197,18 @@ class RollingErrors:
         self.count = np.zeros(n_skus, dtype=np.int64)  # errors ever pushed (since reset)
         self.total = np.zeros(n_skus)
         self.squares = np.zeros(n_skus)
+        self._common: int | None = 0  # the count of every SKU while they agree, else None
+        self._work = np.empty(n_skus)
 
     def push(self, values: np.ndarray) -> None:
         """Append per-SKU values; NaN means nothing new for that SKU."""
+        if self._common is not None and not np.isnan(values).any():
+            self._push_row(values)
+            return
         cols = np.flatnonzero(~np.isnan(values))
         if cols.size == 0:
             return
+        self._common = None
         slot = self.count[cols] % self.samples.shape[0]
         old = self.samples[slot, cols]
         had = ~np.isnan(old)
@@ -100,11 +220,36 @@ class RollingErrors:
         self.squares[cols] += new * new
         self.count[cols] += 1
 
+    def _push_row(self, values: np.ndarray) -> None:
+        # the general path's arithmetic, a whole row at a time
+        window = self.samples.shape[0]
+        row = self.samples[self._common % window]
+        work = self._work
+        if self._common >= window:  # the ring is full: the oldest error leaves
+            self.total -= row
+            np.multiply(row, row, out=work)
+            self.squares -= work
+        row[:] = values
+        self.total += values
+        np.multiply(values, values, out=work)
+        self.squares += work
+        self.count += 1
+        self._common += 1
+
     def n(self) -> np.ndarray:
         return np.minimum(self.count, self.samples.shape[0])
 
     def std(self, min_count: int) -> np.ndarray:
         """Sample std per SKU; NaN where fewer than ``min_count`` errors."""
+        if self._common is not None:
+            n = min(self._common, self.samples.shape[0])
+            if n < min_count:
+                return np.full(self.count.shape[0], np.nan)
+            m = max(n, 2)
+            var = self.squares - self.total * self.total / m
+            np.maximum(var, 0.0, out=var)
+            var /= m - 1
+            return np.sqrt(var, out=var)
         n = self.n()
         m = np.maximum(n, 2)
         var = np.maximum(self.squares - self.total * self.total / m, 0.0) / (m - 1)
@@ -115,6 +260,15 @@ class RollingErrors:
         self.count[skus] = 0
         self.total[skus] = 0.0
         self.squares[skus] = 0.0
+        self._common = None
+
+
+def running_total(y: np.ndarray) -> np.ndarray:
+    """``np.cumsum(y, axis=0)[-1]``, the same sum in the same order, without the table."""
+    total = np.zeros(y.shape[1])
+    for row in y:
+        total += row
+    return total
 
 
 @dataclass(frozen=True)
@@ -151,7 +305,12 @@ class Accuracy:
 
 
 class ForecastDriver:
-    """Runs one forecaster over one node's demand during one replication."""
+    """Runs one forecaster over one node's demand during one replication.
+
+    ``exog``: the run's exogenous columns, for a forecaster that uses them (or None); the
+    driver tabulates them once for periods ``-H .. horizon + h - 1`` (``self.X``, row
+    ``H + t`` for period ``t``).
+    """
 
     def __init__(
         self,
@@ -162,6 +321,7 @@ class ForecastDriver:
         protection_periods: np.ndarray,
         settings: ForecastSettings,
         warmup: int = 0,
+        exog: ExogSource | None = None,
     ):
         self.forecaster = forecaster
         self.settings = settings
@@ -169,13 +329,23 @@ class ForecastDriver:
         self.H, self.n, self.T = H, n, int(horizon)
         self.P = np.maximum(np.asarray(protection_periods, dtype=np.int64), 1)
         self.h = int(self.P.max())
+        # one protection interval for every SKU (the usual case): whole-row arithmetic
+        self._p = self.h if bool(np.all(self.P == self.h)) else None
         self.warmup = int(warmup)
         self.y = np.zeros((H + self.T, n))
         self.y[:H] = history
-        self.cum = np.zeros((H + self.T + 1, n))
-        self.cum[1 : H + 1] = np.cumsum(history, axis=0)
-        self.fsum = np.full((self.T, n), np.nan)  # forecast protection sums, by forecast time
-        self.f1 = np.full((self.T, n), np.nan)  # one-step forecasts, by forecast time
+        self.X = None
+        if exog is not None and exog.columns:
+            self.X = exog.table(-H, H + self.T + self.h)
+        # The last h + 1 of: cumulative demand (row k: periods before history row k) and
+        # the forecasts of protection-interval sums (row t: made at the end of period t,
+        # NaN where none was made); rings, since errors look back at most h periods.
+        self.ring = self.h + 1
+        self.cum = np.zeros((self.ring, n))
+        self.cum[H % self.ring] = running_total(history)
+        self.fsum = np.full((self.ring, n), np.nan)
+        self.f1 = np.full(n, np.nan)  # the one-step forecast made at the end of period f1_at
+        self.f1_at = -1
         W = settings.error_window
         self.sum_errors = RollingErrors(W, n)
         self.one_errors = RollingErrors(W, n)
@@ -188,13 +358,13 @@ class ForecastDriver:
         self.zero_at = np.zeros(n, dtype=np.int64)  # last period the CUSUM sat at zero
         self.shifts: list[ShiftEvent] = []
         self.pending = np.full(n, -1, dtype=np.int64)  # change point awaiting rescaling
+        self._any_pending = False
         self.refits = 0
         self.sigma1 = None  # set by start()
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
-        self.forecaster.fit(self.y[: self.H].copy())
-        self.refits += 1
+        self._fit(self.H)
         self.sigma1 = self._in_sample_sigma()
 
     def _in_sample_sigma(self) -> np.ndarray:
@@ -207,11 +377,13 @@ class ForecastDriver:
         """Demand of period ``t`` has been served: learn from it."""
         row = self.H + t
         self.y[row] = demand
-        self.cum[row + 1] = self.cum[row] + demand
+        ring, cum, fsum = self.ring, self.cum, self.fsum
+        now = cum[(row + 1) % ring]
+        np.add(cum[row % ring], demand, out=now)
         measured = t >= self.warmup
         # one-step error of the forecast made at the end of period t - 1
-        if t >= 1 and not np.isnan(self.f1[t - 1, 0]):
-            e = demand - self.f1[t - 1]
+        if t >= 1 and self.f1_at == t - 1:
+            e = demand - self.f1
             self.one_errors.push(e)
             if measured:
                 acc = self.accuracy
@@ -222,46 +394,82 @@ class ForecastDriver:
             if self.settings.monitor == "cusum":
                 self._monitor(t, e)
         # errors of protection-interval sums whose last period is t
-        made = t - self.P
-        ok = made >= 0
-        if ok.any():
-            idx = np.where(ok, made, 0)
-            cols = np.arange(self.n)
-            forecast_sum = self.fsum[idx, cols]
-            ok &= ~np.isnan(forecast_sum)
-            actual = self.cum[row + 1] - self.cum[row + 1 - self.P, cols]
-            err = np.where(ok, actual - forecast_sum, np.nan)
-            self.sum_errors.push(err)
+        p = self._p
+        if p is not None:
+            if t >= p:  # NaN where no forecast was made, as below
+                actual = now - cum[(row + 1 - p) % ring]
+                self.sum_errors.push(actual - fsum[(t - p) % ring])
+        else:
+            made = t - self.P
+            ok = made >= 0
+            if ok.any():
+                idx = np.where(ok, made, 0) % ring
+                cols = np.arange(self.n)
+                forecast_sum = fsum[idx, cols]
+                ok &= ~np.isnan(forecast_sum)
+                actual = now - cum[(row + 1 - self.P) % ring, cols]
+                err = np.where(ok, actual - forecast_sum, np.nan)
+                self.sum_errors.push(err)
+        fsum[t % ring] = np.nan  # made h + 1 periods ago, no longer needed; forecast(t) fills it
         # a shift with enough periods behind it changes the history: a fresh fit; else the
         # period is absorbed, and on schedule the forecaster re-fits on the history so far
-        ready = (self.pending >= 0) & (t - self.pending + 1 >= self.settings.min_after)
-        if ready.any():
-            self._adjust_history(t, np.flatnonzero(ready))
-            self.pending[ready] = -1
-            self.forecaster.fit(self.y[: row + 1].copy())
-            self.refits += 1
-            return
-        self.forecaster.update(demand.copy())
+        if self._any_pending:
+            ready = (self.pending >= 0) & (t - self.pending + 1 >= self.settings.min_after)
+            if ready.any():
+                self._adjust_history(t, np.flatnonzero(ready))
+                self.pending[ready] = -1
+                self._any_pending = bool(np.any(self.pending >= 0))
+                self._fit(row + 1)
+                return
+        X = self.X
+        if X is None:
+            self.forecaster.update(demand.copy())
+        else:
+            self.forecaster.update(demand.copy(), X[row])
         if (t + 1) % self.settings.refit_every == 0:
             # refit's contract: the fitted history plus every period updated since
-            self.forecaster.refit(self.y[: row + 1])
+            if X is None:
+                self.forecaster.refit(self.y[: row + 1])
+            else:
+                self.forecaster.refit(self.y[: row + 1], X[: row + 1])
             self.refits += 1
 
     def forecast(self, t: int) -> Forecast:
         """The forecast for the review at the end of period ``t``, with error statistics."""
-        fc = self.forecaster.predict(self.h)
-        self.f1[t] = fc.mean[0]
-        self.fsum[t] = fc.cumulative_mean(self.P)
+        if self.X is None:
+            fc = self.forecaster.predict(self.h)
+        else:  # the regressors of periods t + 1 .. t + h, known in advance
+            row = self.H + t + 1
+            fc = self.forecaster.predict(self.h, self.X[row : row + self.h])
+        mean = fc.mean
+        self.f1[:] = mean[0]
+        self.f1_at = t
+        total = self.fsum[t % self.ring]
+        if self._p is not None:  # the running sum is what cumsum computes, row by row
+            total[:] = mean[0]
+            for k in range(1, self._p):
+                total += mean[k]
+        else:
+            total[:] = fc.cumulative_mean(self.P)
         return dataclasses.replace(
             fc,
             time=float(t),
             protection_periods=self.P,
+            protection_mean=total.copy(),
             error_sum_std=self.sum_errors.std(self.settings.min_errors),
             error_sum_samples=self.sum_errors.samples,
             one_step_error_std=self.one_errors.std(self.settings.min_errors),
         )
 
     # -- helpers ------------------------------------------------------------------------
+    def _fit(self, rows: int) -> None:
+        """A full fit on the first ``rows`` rows of the history (and of the regressors)."""
+        if self.X is None:
+            self.forecaster.fit(self.y[:rows].copy())
+        else:
+            self.forecaster.fit(self.y[:rows].copy(), self.X[:rows])
+        self.refits += 1
+
     def _monitor(self, t: int, e: np.ndarray) -> None:
         s = self.settings
         # a rolling sigma from few errors is often too small: false alarms
@@ -279,6 +487,7 @@ class ForecastDriver:
             cp = int(self.zero_at[i]) + 1
             self.shifts.append(ShiftEvent(t, int(i), float(stat[i]), cp))
             self.pending[i] = cp
+            self._any_pending = True
         self.cusum_pos[~watching | shifted] = 0.0
         self.cusum_neg[~watching | shifted] = 0.0
         self.zero_at[~watching | shifted] = t

@@ -8,8 +8,10 @@ per *source of randomness* and per replication, so that
 * adding a new source of randomness (say, supplier disruptions) does not shift the draws of
   the existing ones: each stream is keyed by its name, not by the order of creation.
 
-The population stream (per-SKU parameters of a heterogeneous scenario) does not depend on
-the replication: the SKUs are part of the scenario, the replications re-draw their demand.
+The population stream (per-SKU parameters of a heterogeneous scenario) and the promotions
+stream (the key of the promotion plan) do not depend on the replication: the SKUs and their
+planned promotions are part of the scenario, the replications re-draw their demand. The
+history stream draws the demand before period 0 that forecasters are fitted on.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 __all__ = ["Streams", "STREAM_NAMES"]
 
 #: Sources of randomness known to the engine. New names may be added freely.
-STREAM_NAMES = ("population", "demand", "lead_time", "events")
+STREAM_NAMES = ("population", "demand", "lead_time", "events", "history", "promotions")
 
 
 def _key(name: str) -> int:

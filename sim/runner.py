@@ -5,11 +5,17 @@ This is the whole simulation pipeline without Hydra: scenario objects in, tables
 
 Replication ``k`` draws its demand and lead times from streams keyed by ``(seed, name, k)``
 (see :mod:`sim.rng`), so two policies run with the same seed meet the same demand.
+
+A forecaster (for ``policy=forecast_order_up_to``) runs in a fresh copy per replication,
+fitted on history drawn before period 0, with the exogenous columns of
+``forecaster.exog`` when it uses regressors (:class:`sim.forecasting.ExogSource`; a
+forecaster that uses none runs without them, and a warning says the setting was ignored).
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,14 +26,16 @@ import pandas as pd
 from forecasters.base import Forecaster
 from policies.base import NetworkContext, PlanningContext, Policy
 from sim.continuous import ContinuousSimulation
-from sim.demand import DemandModel
+from sim.demand import YEAR, DemandModel
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
-from sim.forecasting import ForecastDriver, ForecastSettings
+from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
 from sim.kpi import replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network
 from sim.rng import Streams
 
 __all__ = ["Scenario", "RunResult", "simulate", "REVIEW_MODES"]
+
+log = logging.getLogger(__name__)
 
 REVIEW_MODES = ("periodic", "continuous")
 
@@ -119,7 +127,9 @@ def prepare(scenario: Scenario, policy: Policy, seed: int) -> tuple[list[Policy]
     """Draw the SKU population, build the network, derive missing policy parameters."""
     streams = Streams(seed)
     scenario.network.build(scenario.costs)
-    scenario.demand.setup(scenario.n_skus, streams.get("population"))
+    demand = scenario.demand
+    plan = streams.get("promotions") if demand.has_promotions else None
+    demand.setup(scenario.n_skus, streams.get("population"), plan)
     for node in scenario.network.nodes:
         node.lead_time.setup(scenario.n_skus, streams.get(f"population/lead_time/{node.name}"))
     if scenario.review == "continuous" and len(scenario.network.nodes) != 1:
@@ -162,11 +172,12 @@ def simulate(
     nodes = scenario.network.nodes
     initial = _initial_on_hand(scenario, contexts)
     _check_forecasting(scenario, policies)
+    exog = _exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     for rep in range(replications):
         driver = None
         if scenario.forecaster is not None:
-            driver = _forecast_driver(scenario, contexts, streams, rep, horizon, warmup)
+            driver = _forecast_driver(scenario, contexts, streams, rep, horizon, warmup, exog)
         if scenario.review == "continuous":
             sim = ContinuousSimulation(
                 node=nodes[0],
@@ -240,6 +251,32 @@ def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
         raise ValueError("forecasters run with review=periodic only")
 
 
+def _exog_source(scenario: Scenario) -> ExogSource | None:
+    """The exogenous columns of ``forecaster.exog``, for a forecaster that uses them."""
+    columns = scenario.forecasting.exog
+    forecaster = scenario.forecaster
+    if forecaster is None or not columns:
+        return None
+    if not getattr(forecaster, "uses_exog", False):
+        log.warning(
+            "forecaster.exog=%s ignored: %s uses no exogenous regressors",
+            list(columns),
+            type(forecaster).__name__,
+        )
+        return None
+    source = ExogSource(columns, scenario.demand)
+    if "promotion" in columns and "promotion" not in source.columns:
+        log.info("forecaster.exog: no promotion column, the demand has no promotions")
+    history = scenario.forecasting.history
+    if source.fourier_terms and history < YEAR:
+        log.warning(
+            "forecaster.exog: yearly terms on forecaster.history=%d periods (less than a "
+            "year) are barely identified; their extrapolation may run away",
+            history,
+        )
+    return source if source.columns else None
+
+
 def _forecast_driver(
     scenario: Scenario,
     contexts: NetworkContext,
@@ -247,6 +284,7 @@ def _forecast_driver(
     rep: int,
     horizon: int,
     warmup: int,
+    exog: ExogSource | None = None,
 ) -> ForecastDriver:
     """A fresh forecaster for replication ``rep``, fitted on history before period 0."""
     settings = scenario.forecasting
@@ -260,6 +298,7 @@ def _forecast_driver(
         protection_periods=np.ceil(front.protection_periods).astype(np.int64),
         settings=settings,
         warmup=warmup,
+        exog=exog,
     )
     driver.start()
     return driver

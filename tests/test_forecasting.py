@@ -212,3 +212,236 @@ def test_cusum_monitor_detects_a_level_shift_and_lowers_cost():
     cost_on = results["cusum"].kpis["cost_per_period"]["mean"]
     cost_off = results["none"].kpis["cost_per_period"]["mean"]
     assert cost_on < 0.9 * cost_off, (cost_on, cost_off)
+
+
+# -- exogenous regressors -------------------------------------------------------------------
+PROMOTIONS = {"probability": 0.04, "duration": 3, "lift": 2.5}
+
+
+class PromoAware(Forecaster):
+    """Test double that uses the regressors: the mean of the last ``window`` periods without
+    promotion, times ``lift`` in promoted periods (the last column is the promotion flag).
+    Records every call: (method, rows of demand or of regressors, the regressors)."""
+
+    uses_exog = True
+
+    def __init__(self, *, window: int = 28, lift: float = 2.5):
+        self.window, self.lift = window, lift
+        self.calls: list[tuple[str, int, np.ndarray | None]] = []
+
+    def fit(self, y, exog=None):
+        self.y_ = np.asarray(y, dtype=float).copy()
+        self.x_ = np.asarray(exog, dtype=float).copy()
+        self.calls.append(("fit", len(self.y_), self.x_))
+        return self
+
+    def update(self, y_new, exog_new=None):
+        self.y_ = np.vstack([self.y_, y_new[None, :]])
+        self.x_ = np.concatenate([self.x_, np.asarray(exog_new)[None]], axis=0)
+        self.calls.append(("update", len(self.y_), np.asarray(exog_new).copy()))
+
+    def predict(self, h, exog_future=None):
+        self.calls.append(("predict", h, np.asarray(exog_future).copy()))
+        on = self.x_[-self.window :, :, -1] > 0
+        recent = self.y_[-self.window :]
+        base = np.where(on, np.nan, recent)
+        level = np.nan_to_num(np.nanmean(base, axis=0), nan=float(recent.mean()))
+        mean = level * np.where(exog_future[:, :, -1] > 0, self.lift, 1.0)
+        return Forecast(time=len(self.y_), mean=mean, std=np.sqrt(mean))
+
+
+def _promo_scenario(forecaster, exog=("promotion",), n_skus=20, **settings):
+    return Scenario(
+        Single(lead_time=2),
+        dm.Poisson(mean=10.0, mean_spread=0.3, promotions=PROMOTIONS),
+        Costs(holding=1, backorder=9),
+        n_skus=n_skus,
+        forecaster=forecaster,
+        forecasting=ForecastSettings(exog=exog, **settings),
+    )
+
+
+def test_the_driver_feeds_each_call_the_regressors_of_its_periods():
+    """fit gets the history's rows, update the row of the period it absorbs, predict the
+    rows of the h periods ahead (planned promotions are known in advance), and never a row
+    of a period whose demand is still to come except through predict."""
+    from sim.forecasting import ExogSource, ForecastDriver
+
+    fc = PromoAware()
+    scen = _promo_scenario(fc, exog=("calendar", "promotion"), refit_every=9, history=30)
+    drivers = []
+    original = ForecastDriver.start
+
+    def keep(self):
+        drivers.append(self)
+        original(self)
+
+    ForecastDriver.start = keep
+    try:
+        simulate(scen, ForecastOrderUpTo(), horizon=40, seed=2)
+    finally:
+        ForecastDriver.start = original
+    calls = drivers[0].forecaster.calls
+    source = ExogSource(("calendar", "promotion"), scen.demand)
+    assert source.names[-1] == "promotion" and len(source.names) == 6 + 4 + 1
+    table = source.table(-30, 30 + 40 + 2)  # periods -30 .. 41; row k is period k - 30
+    np.testing.assert_array_equal(table[..., -1], scen.demand.promotions(-30, 72))
+    kind, rows, x = calls[0]
+    assert (kind, rows) == ("fit", 30)
+    np.testing.assert_array_equal(x, table[:30])
+    t = 0
+    for kind, rows, x in calls[1:]:
+        if kind == "update":
+            assert rows == 30 + t + 1
+            np.testing.assert_array_equal(x, table[30 + t])
+        elif kind == "predict":
+            np.testing.assert_array_equal(x, table[30 + t + 1 : 30 + t + 1 + rows])
+            t += 1
+        else:  # a refit is a fresh fit on every row seen
+            assert rows == 30 + t + 1
+            np.testing.assert_array_equal(x, table[: 30 + t + 1])
+    assert t == 40
+
+
+def test_forecaster_with_regressors_never_sees_the_future_demand():
+    """The poisoned-future test with regressors: demand from period 100 on x1000; every
+    order before period 100 is the same as in the clean run."""
+    runs = []
+    for poison in (False, True):
+        scen = _promo_scenario(PromoAware(), refit_every=7, history=30)
+        if poison:
+            draw = scen.demand.sample
+
+            def poisoned(rng, start, n_periods, draw=draw):
+                y = draw(rng, start, n_periods)
+                y[max(100 - start, 0) :] *= 1000.0
+                return y
+
+            scen.demand.sample = poisoned
+        runs.append(simulate(scen, ForecastOrderUpTo(), horizon=150, seed=4, trace_skus=20))
+    a, b = (r.trace for r in runs)
+    before = a.period < 100
+    np.testing.assert_array_equal(a[before]["order"].to_numpy(), b[before]["order"].to_numpy())
+    assert not np.array_equal(a[~before]["order"].to_numpy(), b[~before]["order"].to_numpy())
+
+
+def test_promotion_column_lowers_glm_forecast_error_and_cost():
+    """On demand with planned promotions (lift 2.5), a Poisson GLM that is told the plan
+    forecasts better and orders cheaper than the same GLM without it (same seed, common
+    random numbers). Measured: MAE 2.8 vs 4.0, cost per period about 25% lower."""
+    from forecasters.glm import GLMRegression
+
+    out = {}
+    for exog in ((), ("promotion",)):
+        glm = GLMRegression(weekly=False, fourier_terms=0, trend=False)
+        scen = _promo_scenario(glm, exog=exog, n_skus=30, refit_every=28, history=112)
+        res = simulate(scen, ForecastOrderUpTo(), horizon=200, warmup=20, seed=6)
+        out[exog] = (res.kpis["forecast_mae"]["mean"], res.kpis["cost_per_period"]["mean"])
+    (mae_off, cost_off), (mae_on, cost_on) = out[()], out[("promotion",)]
+    assert mae_on < 0.85 * mae_off, out
+    assert cost_on < 0.9 * cost_off, out
+
+
+def test_forecasters_without_regressors_run_exactly_as_without_them(caplog):
+    """forecaster.exog set for a forecaster that uses none: the run is the same bit for
+    bit, and a warning says the setting was ignored."""
+    from forecasters.ses import SES
+
+    results = []
+    for exog in ((), ("calendar", "promotion")):
+        scen = _promo_scenario(SES(), exog=exog, refit_every=5, history=40)
+        with caplog.at_level("WARNING", logger="sim.runner"):
+            results.append(simulate(scen, ForecastOrderUpTo(), horizon=80, seed=3, trace_skus=5))
+    assert results[0].per_replication == results[1].per_replication
+    assert results[0].trace.equals(results[1].trace)
+    assert "forecaster.exog=['calendar', 'promotion'] ignored: SES" in caplog.text
+
+
+def test_runs_with_regressors_are_reproducible_and_seeded():
+    def run(seed):
+        scen = _promo_scenario(PromoAware(), refit_every=10, history=30)
+        return simulate(scen, ForecastOrderUpTo(), horizon=60, seed=seed, trace_skus=5)
+
+    a, b, c = run(1), run(1), run(2)
+    assert a.per_replication == b.per_replication and a.trace.equals(b.trace)
+    assert not a.trace.equals(c.trace)
+
+
+def test_without_promotions_the_promotion_column_is_left_out():
+    from sim.forecasting import ExogSource
+
+    plain = dm.Poisson(mean=5.0)
+    plain.setup(3, np.random.default_rng(0))
+    source = ExogSource(["promotion"], plain)
+    assert source.columns == () and source.names == []
+    weekly = ExogSource(["weekday"], plain).table(-7, 14)
+    assert weekly.shape == (14, 6)
+    np.testing.assert_array_equal(weekly.argmax(axis=1) + weekly.any(axis=1), np.arange(14) % 7)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (["promo"], r"forecaster.exog\(=\['promo'\]\): unknown column 'promo'"),
+        (["calendar", "yearly"], r"forecaster.exog\(=\['calendar', 'yearly'\]\) names 'yearly'"),
+        (3, r"forecaster.exog\(=3\) must be a list of columns"),
+    ],
+)
+def test_bad_exog_settings_are_named(value, message):
+    with pytest.raises(ValueError, match=message):
+        ForecastSettings(exog=value)
+
+
+def test_exog_settings_accept_one_name_or_none():
+    assert ForecastSettings(exog="promotion").exog == ("promotion",)
+    assert ForecastSettings(exog=None).exog == ForecastSettings(exog="none").exog == ()
+    assert ForecastSettings(exog=["calendar", "promotion"]).exog == ("calendar", "promotion")
+
+
+@pytest.mark.parametrize("forecaster", ["glm", "sarimax"])
+def test_promotions_scenario_runs_with_the_exog_forecasters(forecaster, tmp_path):
+    """``python -m experiments.run policy=forecast_order_up_to forecaster=<glm|sarimax>
+    demand=promotions``, on a short horizon: the YAMLs hand the promotion plan over."""
+    from experiments.run import build, run
+    from tests.conftest import SHORT, compose_config
+
+    overrides = [
+        "policy=forecast_order_up_to",
+        f"forecaster={forecaster}",
+        "demand=promotions",
+        "network=single",
+        "forecaster.history=60",
+        "forecaster.refit_every=20",
+    ]
+    cfg = compose_config(overrides + SHORT)
+    scenario, _ = build(cfg)
+    assert scenario.forecasting.exog == ("promotion",) and scenario.forecaster.uses_exog
+    res = run(cfg, out_dir=tmp_path)
+    assert np.isfinite(res.kpis["forecast_mae"]["mean"])
+
+
+def test_rolling_errors_whole_row_path_equals_the_general_path():
+    """While every SKU has as many errors as the others, ``push`` and ``std`` work on whole
+    rows; the numbers are those of the general (per-SKU) path to the last bit."""
+    from sim.forecasting import RollingErrors
+
+    rng = np.random.default_rng(3)
+    fast, general = RollingErrors(7, 5), RollingErrors(7, 5)
+    general._common = None  # forces the per-SKU path
+    for k in range(30):
+        values = rng.normal(size=5) * 10
+        if k in (0, 1):
+            values[:] = np.nan  # nothing yet: both stay on their paths
+        fast.push(values)
+        general.push(values)
+        assert fast._common is not None
+        for attr in ("samples", "count", "total", "squares"):
+            np.testing.assert_array_equal(getattr(fast, attr), getattr(general, attr))
+        for min_count in (2, 8):
+            np.testing.assert_array_equal(fast.std(min_count), general.std(min_count))
+    values = rng.normal(size=5)
+    values[2] = np.nan  # one SKU without an error: the general path from now on
+    fast.push(values)
+    general.push(values)
+    assert fast._common is None
+    np.testing.assert_array_equal(fast.std(2), general.std(2))

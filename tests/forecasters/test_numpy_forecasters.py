@@ -12,7 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from statsmodels.tsa.holtwinters import ExponentialSmoothing, SimpleExpSmoothing
 
-from forecasters.base import Forecaster, check_forecaster
+from forecasters.base import Forecast, Forecaster, check_forecaster
 from forecasters.croston import Croston
 from forecasters.holt import Holt
 from forecasters.holt_winters import HoltWinters
@@ -114,6 +114,39 @@ def test_check_forecaster_multiplicative_holt_winters_on_intermittent_demand():
     y = rng.poisson(0.3, (120, 20)).astype(float)
     check_forecaster(HoltWinters(seasonal="multiplicative"), y)
     check_forecaster(HoltWinters(alpha=0.5, beta=0.4, gamma=0.3, seasonal="multiplicative"), y)
+
+
+def test_check_forecaster_catches_a_forecaster_that_reads_regressors_it_claims_to_ignore():
+    class Sneaky(Naive):
+        def predict(self, h, exog_future=None):
+            fc = super().predict(h)
+            if exog_future is None:
+                return fc
+            return Forecast(time=fc.time, mean=fc.mean + 1.0, std=fc.std, sum_std=fc.sum_std)
+
+    with pytest.raises(AssertionError, match="with regressors it ignores.* mean"):
+        check_forecaster(Sneaky())
+
+
+def test_ses_grid_state_update_in_place_equals_the_smoothing_recursion():
+    """SES advances every grid point in place; the numbers are those of ``smooth`` (the
+    recursion of a full fit) to the last bit, and the chosen state is its grid point's."""
+    y = np.random.default_rng(9).poisson(8.0, (150, 6)).astype(float)
+    model = SES().fit(y[:100])
+    for row in y[100:]:
+        model.update(row)
+        model.refit(y[: model.n_seen_])
+    fresh = SES().fit(y)
+    np.testing.assert_array_equal(model.grid_state_.level, fresh.grid_state_.level)
+    np.testing.assert_array_equal(model.grid_state_.sse, fresh.grid_state_.sse)
+    np.testing.assert_array_equal(model.alpha_, fresh.alpha_)
+    a, b = model.predict(4), fresh.predict(4)
+    for name in ("mean", "std", "sum_std"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    psi = smoothing_psi(4, fresh.alpha_)
+    std, sum_std = predictive_std(psi, fresh.sigma_)
+    np.testing.assert_array_equal(b.std, std)
+    np.testing.assert_array_equal(b.sum_std, sum_std)
 
 
 # --- 2. statsmodels agreement ---------------------------------------------------------------

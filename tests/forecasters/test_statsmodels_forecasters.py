@@ -4,6 +4,7 @@ spread against closed forms, fallbacks, parallel = serial, and the cheap update.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -26,6 +27,10 @@ from forecasters.base import Forecaster, check_forecaster
 from forecasters.ets import ETS
 from forecasters.glm import GLMRegression, calendar_features
 from forecasters.parallel import fit_per_sku
+from sim.forecasting import ForecastSettings
+
+#: ``forecaster.*`` keys that the simulation reads, not the model (as experiments/run.py).
+HARNESS_KEYS = tuple(f.name for f in dataclasses.fields(ForecastSettings))
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "forecaster"
 YAMLS = ["ets", "arima", "sarima", "sarimax", "glm"]
@@ -68,9 +73,17 @@ def test_forecaster_passes_check(forecaster: Forecaster):
     check_forecaster(forecaster)
 
 
+def load_model_yaml(name: str):
+    """A forecaster YAML without the keys the simulation reads (``forecaster.exog``)."""
+    cfg = OmegaConf.load(CONF / f"{name}.yaml")
+    for key in HARNESS_KEYS:
+        cfg.pop(key, None)
+    return cfg
+
+
 @pytest.mark.parametrize("name", YAMLS)
 def test_yaml_instantiates_and_passes_check(name):
-    cfg = OmegaConf.load(CONF / f"{name}.yaml")
+    cfg = load_model_yaml(name)
     forecaster = instantiate(cfg)
     assert isinstance(forecaster, Forecaster)
     keys = [k for k in cfg if k != "_target_"]
@@ -83,7 +96,7 @@ def test_yaml_instantiates_and_passes_check(name):
 def test_uses_exog_reflects_the_parameter():
     assert not ARIMA().uses_exog
     assert ARIMA(use_exog=True).uses_exog
-    assert instantiate(OmegaConf.load(CONF / "sarimax.yaml")).uses_exog
+    assert instantiate(load_model_yaml("sarimax")).uses_exog
     assert GLMRegression.uses_exog and not ETS.uses_exog
 
 
@@ -365,3 +378,57 @@ def test_glm_uses_exogenous_columns():
     f = GLMRegression(weekly=False, fourier_terms=0, trend=False).fit(y, promo[:120])
     lift = f.predict(10, np.ones((10, 1))).mean / f.predict(10, np.zeros((10, 1))).mean
     np.testing.assert_allclose(lift, np.exp(0.8), rtol=0.3)
+
+
+# -- per-SKU exogenous regressors (n_periods, n_skus, n_features) ----------------------------
+def _promotion_data(n: int, h: int, n_skus: int = 3, seed: int = 8):
+    """Demand lifted by each SKU's own promotion plan, and the plan as per-SKU regressors."""
+    rng = np.random.default_rng(seed)
+    promo = (rng.uniform(size=(n + h, n_skus)) < 0.2).astype(float)
+    levels = np.array([4.0, 12.0, 30.0])[:n_skus]
+    y = rng.poisson(levels * np.exp(0.7 * promo[:n])).astype(float)
+    return y, promo[:, :, None]
+
+
+def test_glm_per_sku_regressors_equal_one_fit_per_sku():
+    """Each SKU is fitted on its own columns: the same as fitting it alone with its 2-D
+    regressors."""
+    n, h = 120, 6
+    y, x = _promotion_data(n, h)
+    together = GLMRegression(fourier_terms=0, trend=False).fit(y, x[:n])
+    fc = together.predict(h, x[n:])
+    for j in range(y.shape[1]):
+        alone = GLMRegression(fourier_terms=0, trend=False).fit(y[:, j : j + 1], x[:n, j])
+        ref = alone.predict(h, x[n:, j])
+        np.testing.assert_allclose(fc.mean[:, j], ref.mean[:, 0], rtol=1e-10)
+        np.testing.assert_allclose(fc.sum_std[:, j], ref.sum_std[:, 0], rtol=1e-10)
+    lift = together.coef_[-1]
+    np.testing.assert_allclose(lift, 0.7, atol=0.2)
+    with pytest.raises(ValueError, match=r"exog_future must have shape \(6, n_features\) or"):
+        together.predict(h, x[n : n + 5])
+
+
+def test_arima_per_sku_regressors_equal_statsmodels_sarimax():
+    n, h = 100, 5
+    y, x = _promotion_data(n, h, n_skus=2)
+    f = ARIMA(use_exog=True).fit(y[:-1], x[: n - 1])
+    f.update(y[-1], x[n - 1])
+    fc = f.predict(h, x[n:])
+    for j in range(2):
+        res = SARIMAX(y[:-1, j], exog=x[: n - 1, j], order=(1, 0, 1), trend="c").fit(disp=False)
+        ref = res.append(y[-1:, j], exog=x[n - 1 : n, j], refit=False).get_forecast(
+            h, exog=x[n:, j]
+        )
+        np.testing.assert_allclose(fc.mean[:, j], ref.predicted_mean, atol=1e-8)
+        np.testing.assert_allclose(fc.std[:, j], ref.se_mean, rtol=1e-8)
+
+
+def test_per_sku_regressors_reach_the_right_sku_in_worker_processes():
+    n = 80
+    y, x = _promotion_data(n, 0, n_skus=3)
+    y = np.tile(y, (1, 3))
+    x = np.tile(x, (1, 3, 1))
+    serial = GLMRegression(fourier_terms=0, trend=False).fit(y, x)
+    parallel = GLMRegression(fourier_terms=0, trend=False, n_jobs=2).fit(y, x)
+    np.testing.assert_array_equal(serial.coef_, parallel.coef_)
+    np.testing.assert_allclose(serial.coef_[:, :3], serial.coef_[:, 3:6], rtol=1e-12)

@@ -478,6 +478,10 @@ modulations = st.fixed_dictionaries(
             ),
             max_size=2,
         ),
+        "promotions": st.fixed_dictionaries(
+            {"probability": st.floats(0.01, 1)},
+            optional={"duration": st.integers(1, 5), "lift": st.floats(0.01, 5)},
+        ),
     },
 )
 means = st.floats(0.01, 50)
