@@ -4,7 +4,9 @@ Works on any sweep folder -- finished, with failed jobs, or killed half-way. The
 sweep was meant to run are listed from its ``multirun.yaml`` (the basic sweeper's grid, in
 Hydra's job order), so a job that never started is marked ``missing`` rather than dropped.
 A job is ``ok`` when its ``metrics.json`` exists (written atomically, so it is complete),
-``failed`` when it left an ``error.json``, and ``missing`` otherwise.
+``not applicable`` when its policy cannot run on its scenario by design (e.g. a
+forecast-driven policy on a serial chain), ``failed`` when it left another ``error.json``,
+and ``missing`` otherwise.
 
 Each row: ``job``, ``status``, ``overrides``, one column per swept key, ``error``, and for
 every KPI ``<kpi>`` (the mean over replications) and ``<kpi>_ci95``. Written to
@@ -26,7 +28,19 @@ from typing import Any
 import pandas as pd
 import yaml
 
-__all__ = ["collect", "expected_jobs", "write_summary", "load_metrics", "CONFIG_PREFIXES"]
+__all__ = [
+    "collect",
+    "describe",
+    "expected_jobs",
+    "write_summary",
+    "load_metrics",
+    "CONFIG_PREFIXES",
+    "NOT_APPLICABLE",
+]
+
+#: The error type of a job whose policy cannot run on its scenario by design
+#: (``sim.runner.NotApplicable``): its status is ``not applicable``, not ``failed``.
+NOT_APPLICABLE = "NotApplicable"
 
 #: Override keys that choose *what is compared*; every other key belongs to the scenario.
 CONFIG_PREFIXES = ("policy", "forecaster", "contender")
@@ -97,8 +111,9 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
                 row[name] = k["mean"]
                 row[f"{name}_ci95"] = k["ci95"]
         elif error_path is not None and error_path.exists():
-            row["status"] = "failed"
-            row["error"] = json.loads(error_path.read_text()).get("message", "")
+            record = json.loads(error_path.read_text())
+            row["status"] = "not applicable" if record.get("error") == NOT_APPLICABLE else "failed"
+            row["error"] = record.get("message", "")
         else:
             row["status"] = "missing"
         row["path"] = str(job_dir) if job_dir else ""
@@ -131,6 +146,18 @@ def _label(row: pd.Series, keys: list[str], *, config: bool) -> str:
     return " ".join(parts) or ("(default)" if config else "(default scenario)")
 
 
+def describe(table: pd.DataFrame) -> str:
+    """'N jobs: a ok, b failed, c missing' (and 'd not applicable' when there are such)."""
+    counts = table["status"].value_counts().to_dict()
+    text = (
+        f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
+        f"{counts.get('missing', 0)} missing"
+    )
+    if counts.get("not applicable"):
+        text += f", {counts['not applicable']} not applicable (policy does not fit the scenario)"
+    return text
+
+
 def write_summary(sweep_dir: str | Path) -> pd.DataFrame:
     """Collect and write ``sweep_summary.csv`` (atomically) in the sweep folder."""
     from experiments.run import _atomic_write
@@ -149,11 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"stocklab: error: {exc}", file=sys.stderr)
         return 2
-    counts = table["status"].value_counts().to_dict()
-    print(
-        f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
-        f"{counts.get('missing', 0)} missing -> {args.sweep_dir / 'sweep_summary.csv'}"
-    )
+    print(f"{describe(table)} -> {args.sweep_dir / 'sweep_summary.csv'}")
     return 0
 
 

@@ -7,6 +7,7 @@ processes, and after a resumed sweep.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,15 +15,25 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from experiments.aggregate import expected_jobs, write_summary
+from experiments.aggregate import NOT_APPLICABLE, describe, expected_jobs, write_summary
 
 
-def _counts(sweep_dir: Path) -> tuple[int, int]:
+def _counts(sweep_dir: Path) -> tuple[int, int, int]:
+    """Jobs done, failed, and not applicable, from the files in the sweep folder."""
     done = sum(1 for _ in sweep_dir.glob("*/metrics.json"))
-    failed = sum(
-        1 for p in sweep_dir.glob("*/error.json") if not (p.parent / "metrics.json").exists()
-    )
-    return done, failed
+    failed = not_applicable = 0
+    for path in sweep_dir.glob("*/error.json"):
+        if (path.parent / "metrics.json").exists():
+            continue
+        try:
+            kind = json.loads(path.read_text()).get("error")
+        except (OSError, ValueError):
+            kind = None
+        if kind == NOT_APPLICABLE:
+            not_applicable += 1
+        else:
+            failed += 1
+    return done, failed, not_applicable
 
 
 class SweepSummary(Callback):
@@ -43,17 +54,17 @@ class SweepSummary(Callback):
         sweep_dir = Path(hc.sweep.dir)
         jobs = expected_jobs(sweep_dir)
         total = f"/{len(jobs)}" if jobs else ""
-        done, failed = _counts(sweep_dir)
-        print(f"sweep: {done + failed}{total} jobs finished, {failed} failed", file=sys.stderr)
+        done, failed, not_applicable = _counts(sweep_dir)
+        extra = f", {not_applicable} not applicable" if not_applicable else ""
+        print(
+            f"sweep: {done + failed + not_applicable}{total} jobs finished, {failed} failed{extra}",
+            file=sys.stderr,
+        )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         table = write_summary(sweep_dir)
-        counts = table["status"].value_counts().to_dict()
-        print(
-            f"sweep summary: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
-            f"{counts.get('missing', 0)} missing -> {sweep_dir / 'sweep_summary.csv'}"
-        )
+        print(f"sweep summary: {describe(table)} -> {sweep_dir / 'sweep_summary.csv'}")
         if self.report:
             from experiments.report import build_report
 

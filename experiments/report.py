@@ -44,7 +44,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from experiments.aggregate import collect, load_metrics  # noqa: E402
+from experiments.aggregate import collect, describe, load_metrics  # noqa: E402
 
 __all__ = ["build_report", "leaderboard", "paired_differences", "pareto_front", "main"]
 
@@ -392,11 +392,9 @@ def build_report(
     ok = table[table.status == "ok"].copy()
     doc = _Doc(fig_dir)
     doc.heading(f"Stocklab benchmark report: {sweep_dir.name}", 1)
-    counts = table["status"].value_counts().to_dict()
     doc.para(
-        f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
-        f"{counts.get('missing', 0)} missing. KPIs are means over replications with 95% "
-        "confidence half-widths; costs are per period, summed over SKUs."
+        f"{describe(table)}. KPIs are means over replications with 95% confidence "
+        "half-widths; costs are per period, summed over SKUs."
     )
     seeds = set()
     if ok["scenario"].nunique() > 1:
@@ -407,7 +405,7 @@ def build_report(
             "they ran in (1 = cheapest). Relative cost is cost divided by the cheapest "
             "configuration's cost in the same scenario, averaged geometrically. A dash in the "
             "table (n/a in the heat map) marks a scenario where the configuration failed or "
-            "does not apply; the failed jobs are listed at the end."
+            "does not apply; those jobs are listed at the end."
         )
         doc.table(board)
         doc.figure(fig_leaderboard(relative), "relative cost per configuration and scenario")
@@ -461,7 +459,7 @@ def build_report(
                 )
     bad = table[table.status != "ok"]
     if not bad.empty:
-        doc.heading("Failed and missing jobs")
+        doc.heading("Failed, missing and not applicable jobs")
         cols = [c for c in ("job", "status", "overrides", "error") if c in bad]
         doc.table(bad[cols])
     doc.heading("Reproduce")

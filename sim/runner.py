@@ -33,7 +33,7 @@ from sim.kpi import replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network
 from sim.rng import Streams
 
-__all__ = ["Scenario", "RunResult", "simulate", "REVIEW_MODES"]
+__all__ = ["Scenario", "RunResult", "simulate", "NotApplicable", "REVIEW_MODES"]
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,12 @@ def simulate(
     )
 
 
+class NotApplicable(ValueError):
+    """The policy (or forecaster) cannot run on this scenario, by design rather than by a
+    bad value: e.g. a forecast-driven policy on a multi-echelon chain. A sweep records such
+    a job as not applicable instead of failed."""
+
+
 def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
     needs = [getattr(p, "needs_forecast", False) for p in policies]
     if any(needs) and scenario.forecaster is None:
@@ -244,11 +250,11 @@ def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
             "(see conf/forecaster/)"
         )
     if any(needs[1:]):
-        raise ValueError(
+        raise NotApplicable(
             "forecast-driven policies run at the customer-facing node only (network=single)"
         )
     if scenario.forecaster is not None and scenario.review == "continuous":
-        raise ValueError("forecasters run with review=periodic only")
+        raise NotApplicable("forecasters run with review=periodic only")
 
 
 def _exog_source(scenario: Scenario) -> ExogSource | None:
