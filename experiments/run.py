@@ -36,7 +36,7 @@ from sim.runner import RunResult, Scenario, simulate
 #: ``forecaster.*`` keys that say how the forecaster runs, not what it is.
 HARNESS_KEYS = tuple(f.name for f in dataclasses.fields(ForecastSettings))
 
-__all__ = ["run", "build", "ConfigError", "main"]
+__all__ = ["run", "build", "ConfigError", "main", "objective", "objective_settings"]
 
 
 class ConfigError(ValueError):
@@ -262,16 +262,49 @@ def write_error(out_dir: Path, cfg: DictConfig, exc: BaseException) -> None:
     )
 
 
+def objective_settings(cfg: DictConfig) -> tuple[float | None, float]:
+    """The validated ``objective.fill_rate_target`` and ``objective.penalty``."""
+    node = cfg.get("objective") or {}
+    target, penalty = node.get("fill_rate_target"), node.get("penalty", 100.0)
+    if target is not None and (
+        isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1
+    ):
+        raise ConfigError(
+            f"objective.fill_rate_target(={target!r}) must be null or a number in (0, 1]"
+        )
+    if isinstance(penalty, bool) or not isinstance(penalty, int | float) or not penalty >= 0:
+        raise ConfigError(f"objective.penalty(={penalty!r}) must be a number >= 0")
+    return (None if target is None else float(target)), float(penalty)
+
+
+def objective(kpis: dict[str, Any], fill_rate_target: float | None, penalty: float) -> float:
+    """What a sweeper minimises (the job's return value, e.g. for ``hydra/sweeper=optuna``).
+
+    The mean cost per period; with a fill-rate target, a policy whose mean fill rate falls
+    short of it by ``shortfall = target - fill_rate`` scores
+    ``cost_per_period * (1 + penalty * shortfall)`` (a soft constraint, free of the cost's
+    scale: with ``penalty=100`` a policy one point short, 0.01, scores twice its cost).
+    """
+    cost = float(kpis["cost_per_period"]["mean"])
+    if fill_rate_target is None:
+        return cost
+    fill = float(kpis["fill_rate"]["mean"])
+    shortfall = fill_rate_target - fill if math.isfinite(fill) else 0.0
+    return cost * (1.0 + penalty * shortfall) if shortfall > 0 else cost
+
+
 @hydra.main(version_base=None, config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
+    """Run one job; return its :func:`objective` (NaN for a failed sweep job)."""
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
-    if cfg.get("resume") and (out_dir / "metrics.json").exists():
-        cost = json.loads((out_dir / "metrics.json").read_text())["kpis"]["cost_per_period"]["mean"]
-        print(f"resume: {out_dir} has its results already; skipped")
-        return float(cost)
     try:
+        target, penalty = objective_settings(cfg)
+        if cfg.get("resume") and (out_dir / "metrics.json").exists():
+            kpis = json.loads((out_dir / "metrics.json").read_text())["kpis"]
+            print(f"resume: {out_dir} has its results already; skipped")
+            return objective(kpis, target, penalty)
         result = run(cfg)
     except Exception as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
@@ -291,7 +324,11 @@ def main(cfg: DictConfig) -> float:
     stale = out_dir / "error.json"
     if stale.exists():  # a resumed job that failed before
         stale.unlink()
-    return float(result.kpis["cost_per_period"]["mean"])
+    value = objective(result.kpis, target, penalty)
+    if target is not None:
+        fill = result.kpis["fill_rate"]["mean"]
+        print(f"objective: {value:.6g} (fill rate {_fmt(fill, 4)}, target {target:g})")
+    return value
 
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
