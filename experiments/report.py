@@ -17,7 +17,7 @@ scenario:
   it is significant, and -- where it is not -- about how many replications would separate
   the two (``n = (t * s_d / d)^2``, the usual sample-size rule for a paired t-test).
 
-Failed and missing jobs are listed, not dropped. The last section gives the command,
+Failed, missing and not-applicable jobs are listed, not dropped. The last section gives the command,
 software versions and seeds that reproduce the sweep.
 """
 

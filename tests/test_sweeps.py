@@ -98,7 +98,7 @@ def test_report_renders_tables_figures_and_failures(sweep, tmp_path):
     for src in parser.srcs:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "Failed and missing jobs" in page and "lead_time" in page
+    assert "Failed, missing and not applicable jobs" in page and "lead_time" in page
     assert "python -m experiments.run -m" in page
     md = (tmp_path / "report.md").read_text()
     for name in re.findall(r"\(figures/(figure_\d+\.png)\)", md):
