@@ -32,6 +32,8 @@ __all__ = [
     "collect",
     "describe",
     "expected_jobs",
+    "job_dirs",
+    "job_status",
     "write_summary",
     "load_metrics",
     "CONFIG_PREFIXES",
@@ -85,12 +87,31 @@ def _split(override: str) -> tuple[str, str]:
     return key.lstrip("+~"), value
 
 
+def job_dirs(sweep_dir: Path) -> dict[int, Path]:
+    """The sweep's job folders that exist, by job number."""
+    return {int(p.name): p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()}
+
+
+def job_status(job_dir: Path | None) -> tuple[str, dict[str, Any] | None]:
+    """A job's status (``ok``, ``not applicable``, ``failed`` or ``missing``, see above)
+    and, for the two kinds of error, its ``error.json`` record."""
+    if job_dir is None:
+        return "missing", None
+    if (job_dir / "metrics.json").exists():
+        return "ok", None
+    path = job_dir / "error.json"
+    if not path.exists():
+        return "missing", None
+    record = json.loads(path.read_text())
+    return ("not applicable" if record.get("error") == NOT_APPLICABLE else "failed"), record
+
+
 def collect(sweep_dir: str | Path) -> pd.DataFrame:
     """One row per job of the sweep at ``sweep_dir``."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         raise FileNotFoundError(f"sweep folder {sweep_dir} does not exist")
-    found = {int(p.name): p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()}
+    found = job_dirs(sweep_dir)
     expected = expected_jobs(sweep_dir)
     numbers = sorted(set(found) | set(range(len(expected) if expected else 0)))
     rows = []
@@ -103,19 +124,13 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
         for o in overrides or []:
             key, value = _split(o)
             row[key] = value
-        metrics = load_metrics(job_dir) if job_dir else None
-        error_path = job_dir / "error.json" if job_dir else None
-        if metrics is not None:
-            row["status"] = "ok"
-            for name, k in metrics["kpis"].items():
+        row["status"], record = job_status(job_dir)
+        if row["status"] == "ok":
+            for name, k in load_metrics(job_dir)["kpis"].items():
                 row[name] = k["mean"]
                 row[f"{name}_ci95"] = k["ci95"]
-        elif error_path is not None and error_path.exists():
-            record = json.loads(error_path.read_text())
-            row["status"] = "not applicable" if record.get("error") == NOT_APPLICABLE else "failed"
+        elif record is not None:
             row["error"] = record.get("message", "")
-        else:
-            row["status"] = "missing"
         row["path"] = str(job_dir) if job_dir else ""
         rows.append(row)
     table = pd.DataFrame(rows)

@@ -7,7 +7,6 @@ processes, and after a resumed sweep.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,25 +14,19 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from experiments.aggregate import NOT_APPLICABLE, describe, expected_jobs, write_summary
+from experiments.aggregate import describe, expected_jobs, job_dirs, job_status, write_summary
 
 
 def _counts(sweep_dir: Path) -> tuple[int, int, int]:
     """Jobs done, failed, and not applicable, from the files in the sweep folder."""
-    done = sum(1 for _ in sweep_dir.glob("*/metrics.json"))
-    failed = not_applicable = 0
-    for path in sweep_dir.glob("*/error.json"):
-        if (path.parent / "metrics.json").exists():
-            continue
+    counts = {"ok": 0, "failed": 0, "not applicable": 0, "missing": 0}
+    for job_dir in job_dirs(sweep_dir).values():
         try:
-            kind = json.loads(path.read_text()).get("error")
-        except (OSError, ValueError):
-            kind = None
-        if kind == NOT_APPLICABLE:
-            not_applicable += 1
-        else:
-            failed += 1
-    return done, failed, not_applicable
+            status, _ = job_status(job_dir)
+        except (OSError, ValueError):  # an error record that cannot be read: still a failure
+            status = "failed"
+        counts[status] += 1
+    return counts["ok"], counts["failed"], counts["not applicable"]
 
 
 class SweepSummary(Callback):

@@ -128,7 +128,7 @@ def exog_columns(value: object) -> tuple[str, ...]:
             f"forecaster.exog(={value!r}): unknown column {unknown[0]!r}; choose from "
             f"{', '.join(EXOG_COLUMNS)}, or none"
         )
-    expanded = [c for name in names for c in _EXPANDS.get(name, (name,))]
+    expanded = _expand(names)
     repeated = sorted({c for c in expanded if expanded.count(c) > 1})
     if repeated:
         raise ValueError(
@@ -141,6 +141,11 @@ def exog_columns(value: object) -> tuple[str, ...]:
 _EXPANDS = {"calendar": ("weekday", "yearly")}
 
 
+def _expand(names: tuple[str, ...] | list[str]) -> list[str]:
+    """Column groups with ``calendar`` spelt out as ``weekday`` and ``yearly``."""
+    return [c for name in names for c in _EXPANDS.get(name, (name,))]
+
+
 class ExogSource:
     """The exogenous columns of a run (see the module docstring): ``table(start, n)`` gives
     those of periods ``start .. start + n - 1`` for all SKUs, from the period index and the
@@ -150,7 +155,7 @@ class ExogSource:
     periods and 11 columns)."""
 
     def __init__(self, columns: tuple[str, ...] | list[str], demand: DemandModel) -> None:
-        groups = [c for name in exog_columns(tuple(columns)) for c in _EXPANDS.get(name, (name,))]
+        groups = _expand(exog_columns(tuple(columns)))
         if "promotion" in groups and not demand.has_promotions:
             groups.remove("promotion")
         self.demand = demand
@@ -421,26 +426,16 @@ class ForecastDriver:
                 self._any_pending = bool(np.any(self.pending >= 0))
                 self._fit(row + 1)
                 return
-        X = self.X
-        if X is None:
-            self.forecaster.update(demand.copy())
-        else:
-            self.forecaster.update(demand.copy(), X[row])
+        self.forecaster.update(demand.copy(), self._exog(row))
         if (t + 1) % self.settings.refit_every == 0:
             # refit's contract: the fitted history plus every period updated since
-            if X is None:
-                self.forecaster.refit(self.y[: row + 1])
-            else:
-                self.forecaster.refit(self.y[: row + 1], X[: row + 1])
+            self.forecaster.refit(self.y[: row + 1], self._exog(slice(row + 1)))
             self.refits += 1
 
     def forecast(self, t: int) -> Forecast:
         """The forecast for the review at the end of period ``t``, with error statistics."""
-        if self.X is None:
-            fc = self.forecaster.predict(self.h)
-        else:  # the regressors of periods t + 1 .. t + h, known in advance
-            row = self.H + t + 1
-            fc = self.forecaster.predict(self.h, self.X[row : row + self.h])
+        row = self.H + t + 1  # the regressors of periods t + 1 .. t + h, known in advance
+        fc = self.forecaster.predict(self.h, self._exog(slice(row, row + self.h)))
         mean = fc.mean
         self.f1[:] = mean[0]
         self.f1_at = t
@@ -464,11 +459,12 @@ class ForecastDriver:
     # -- helpers ------------------------------------------------------------------------
     def _fit(self, rows: int) -> None:
         """A full fit on the first ``rows`` rows of the history (and of the regressors)."""
-        if self.X is None:
-            self.forecaster.fit(self.y[:rows].copy())
-        else:
-            self.forecaster.fit(self.y[:rows].copy(), self.X[:rows])
+        self.forecaster.fit(self.y[:rows].copy(), self._exog(slice(rows)))
         self.refits += 1
+
+    def _exog(self, rows: int | slice) -> np.ndarray | None:
+        """Rows of the regressor table; None (the contract's "no regressors") without one."""
+        return None if self.X is None else self.X[rows]
 
     def _monitor(self, t: int, e: np.ndarray) -> None:
         s = self.settings
