@@ -15,6 +15,18 @@ in the configuration. Inputs are per-SKU arrays or scalars; see each module for 
   Scarf 1960; Chen & Zheng 1994).
 """
 
+from policies.optimal.assembly import (
+    AssemblyLevels,
+    RoslingChain,
+    assembly_echelon_levels,
+    rosling_serial_order,
+)
+from policies.optimal.distribution import (
+    DistributionLevels,
+    distribution_echelon_levels,
+    distribution_levels_normal,
+    distribution_levels_poisson,
+)
 from policies.optimal.eoq import (
     EOQBackorderSolution,
     EOQSolution,
@@ -57,16 +69,23 @@ from policies.optimal.ss import (
 )
 
 __all__ = [
+    "AssemblyLevels",
     "BaseStockMeasures",
+    "DistributionLevels",
     "EOQBackorderSolution",
     "EOQSolution",
     "NewsvendorSolution",
     "RQSolution",
+    "RoslingChain",
     "SSSolution",
     "SerialSolution",
+    "assembly_echelon_levels",
     "base_stock_poisson_measures",
     "clark_scarf_normal",
     "clark_scarf_poisson",
+    "distribution_echelon_levels",
+    "distribution_levels_normal",
+    "distribution_levels_poisson",
     "echelon_to_local_holding",
     "eoq",
     "eoq_backorders",
@@ -80,6 +99,7 @@ __all__ = [
     "normal_loss",
     "poisson_loss",
     "reorder_point_service",
+    "rosling_serial_order",
     "rq_cost_normal",
     "rq_cost_poisson",
     "rq_normal_approx",
