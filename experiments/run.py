@@ -67,7 +67,9 @@ def _instantiate(section: str, node: Any) -> Any:
             raise ConfigError(
                 f"{section}.{key}: unknown key for {node._target_}; expected one of {allowed}"
             ) from None
-        raise ConfigError(f"{section}: {_explain(exc)}") from None
+        msg = _explain(exc)
+        # messages that already name a key of this section need no prefix
+        raise ConfigError(msg if msg.startswith(section) else f"{section}: {msg}") from None
 
 
 def _int(cfg: DictConfig, key: str, low: int) -> int:
@@ -86,6 +88,9 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
     network = _instantiate("network", cfg.network)
     demand = _instantiate("demand", cfg.demand)
     policy = _instantiate("policy", cfg.policy)
+    disruption = None
+    if cfg.get("disruption") is not None:
+        disruption = _instantiate("disruption", cfg.disruption)
     forecaster, settings = _forecasting(cfg)
     scenario = Scenario(
         network=network,
@@ -97,6 +102,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
         initial_stock=cfg.initial_stock,
         forecaster=forecaster,
         forecasting=settings,
+        disruption=disruption,
     )
     return scenario, policy
 
@@ -130,8 +136,18 @@ def _describe(value: Any) -> str:
     ):
         a = np.asarray(value, dtype=float)
         return f"{len(a)} values: min {a.min():.4g}, median {np.median(a):.4g}, max {a.max():.4g}"
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not all(isinstance(v, dict) for v in value.values()):
         return "; ".join(f"{k}: {_describe(v)}" for k, v in value.items())
+    if isinstance(value, dict):
+        # nodes with the same parameters are listed once: "store1 … store10 (10 nodes): …"
+        groups: dict[str, list[str]] = {}
+        for k, v in value.items():
+            groups.setdefault(_describe(v), []).append(str(k))
+        parts = []
+        for text, keys in groups.items():
+            name = keys[0] if len(keys) == 1 else f"{keys[0]} … {keys[-1]} ({len(keys)} nodes)"
+            parts.append(f"{name}: {text}")
+        return "; ".join(parts)
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
@@ -146,6 +162,43 @@ def format_kpis(result: RunResult, n_skus: int) -> str:
             per_sku = _fmt(k["mean"] / n_skus)
         rows.append((name, _fmt(k["mean"]), _fmt(k["ci95"], 3), per_sku))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+NODE_COLUMNS = ("cost_per_period", "avg_on_hand", "avg_backorders", "fill_rate", "bullwhip")
+
+
+def format_nodes(result: RunResult, max_rows: int = 12) -> str:
+    """Per-node means (``metrics.json`` has them all, with CIs); beyond ``max_rows`` nodes,
+    the rest are summed (costs, levels) or averaged (rates) in one line."""
+    names = list(result.nodes)
+    shown = names if len(names) <= max_rows else names[: max_rows - 1]
+    rows = [("node", *NODE_COLUMNS)]
+    for name in shown:
+        k = result.nodes[name]
+        rows.append((name, *(_fmt(k[c]["mean"]) for c in NODE_COLUMNS)))
+    rest = names[len(shown) :]
+    if rest:
+        cells = []
+        for c in NODE_COLUMNS:
+            values = [result.nodes[nm][c]["mean"] for nm in rest]
+            values = [v for v in values if v is not None]
+            if not values:
+                cells.append("-")
+            elif c in ("fill_rate", "bullwhip"):
+                cells.append(_fmt(float(np.mean(values))))
+            else:
+                cells.append(_fmt(float(np.sum(values))))
+        rows.append((f"{len(rest)} more", *cells))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
             c.ljust(w) if i == 0 else c.rjust(w)
@@ -173,6 +226,9 @@ def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = {
         "kpis": result.kpis,
+        "nodes": result.nodes,
+        "echelons": result.echelons,
+        "network": result.network,
         "policy_parameters": result.policy_parameters,
         "config": OmegaConf.to_container(cfg, resolve=True),
         "seed": cfg.seed,
@@ -239,6 +295,8 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
     print(head)
     print("policy parameters: " + _describe(result.policy_parameters))
     print(format_kpis(result, scenario.n_skus))
+    if len(result.nodes) > 1:
+        print(format_nodes(result))
     if out_dir is None and HydraConfig.initialized():
         out_dir = Path(HydraConfig.get().runtime.output_dir)
     if out_dir is not None:

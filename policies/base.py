@@ -26,6 +26,18 @@ Extension points (all a new policy needs):
 ``parameters() -> dict``
     The parameters in force, by their YAML names, for ``metrics.json``.
 
+Per-node parameters: on a network, every parameter accepts a scalar (all nodes), or a
+mapping by node name or by role (``{warehouse: 60, store: 12}``; a name wins over a role,
+and a node the mapping does not cover derives its value). The base class handles this for
+every policy: each entry is validated by the policy's own ``__init__`` when the policy is
+made, and :meth:`Policy.for_network` builds one policy per node from the entries that
+apply to it. Parameters whose own value is a mapping are listed in ``mapping_params``.
+
+``elementwise = True`` declares that ``order_quantity`` works entry by entry on its array
+parameters and the state: the engine then stacks the policies of neighbouring nodes into
+one (:func:`stack_policies`) and decides for all of them in one call, with 2-D state
+arrays (nodes x SKUs). ``uses_echelon = True`` asks the engine for echelon positions.
+
 Constructor parameters are keyword-only and are the YAML keys one to one; ``__init__``
 validates them and names the bad key and value in the error. :func:`check_policy` checks
 a policy against this contract and is run over every file in ``conf/policy/``.
@@ -33,7 +45,10 @@ a policy against this contract and is run over every file in ``conf/policy/``.
 
 from __future__ import annotations
 
+import copy
+import functools
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +65,8 @@ __all__ = [
     "check_policy",
     "as_sku_array",
     "finite_param",
+    "stack_policies",
+    "can_stack",
 ]
 
 
@@ -107,6 +124,7 @@ class PlanningContext:
     unmet_demand: str  # "backorder" or "lost_sales"
     continuous: bool = False
     node: str = "store"
+    role: str = ""
 
     @property
     def protection_periods(self) -> np.ndarray:
@@ -139,10 +157,36 @@ class NetworkContext:
     gives each node's holding cost per unit per period."""
 
     nodes: list[PlanningContext] = field(default_factory=list)
+    #: ``sim.network.Topology`` of the network (None: a chain, node 0 facing customers)
+    topology: Any = None
 
     @property
     def local_holding(self) -> list[np.ndarray]:
         return [n.holding for n in self.nodes]
+
+    @property
+    def names(self) -> list[str]:
+        return [n.node for n in self.nodes]
+
+    @property
+    def roles(self) -> list[str]:
+        return [n.role for n in self.nodes]
+
+    @property
+    def is_chain(self) -> bool:
+        """Node ``j`` supplied by node ``j + 1``, the last by the external supplier, node 0
+        facing customers (single-node and serial networks)."""
+        top = self.topology
+        if top is None:
+            return True
+        n = len(self.nodes)
+        return (
+            top.n_edges == n
+            and np.array_equal(top.customer, np.arange(n))
+            and np.array_equal(top.supplier, np.r_[np.arange(1, n), -1])
+            and np.array_equal(top.demand_nodes, [0])
+            and bool(np.all(top.units == 1.0))
+        )
 
 
 class MissingParameterError(ValueError):
@@ -177,6 +221,46 @@ class Policy(ABC):
     param_names: tuple[str, ...] = ()
     #: Parameters that may stay ``None`` in a prepared policy (options, not levels).
     optional_names: tuple[str, ...] = ()
+    #: Parameters whose value is itself a mapping (not split per node).
+    mapping_params: tuple[str, ...] = ()
+    #: ``order_quantity`` works entry by entry (see the module docstring).
+    elementwise: bool = False
+    #: The policy reads ``state.echelon_position``.
+    uses_echelon: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _per_node_init(cls, init)
+
+    @property
+    def by_node(self) -> dict[str, dict[str, Any]]:
+        """Per-node entries: ``{parameter: {node or role: value}}``."""
+        return getattr(self, "_by_node", {})
+
+    def for_node(self, context: PlanningContext) -> Policy:
+        """This policy with the per-node entries that apply to ``context``'s node."""
+        if not self.by_node:
+            return self
+        kwargs = dict(self._plain)
+        for key, entries in self.by_node.items():
+            for name in (context.node, context.role):
+                if name in entries:
+                    kwargs[key] = entries[name]
+                    break
+        return type(self)(**kwargs)
+
+    def check_nodes(self, context: NetworkContext) -> None:
+        """Every per-node entry must name a node or a role of the network."""
+        names, roles = context.names, context.roles
+        for key, entries in self.by_node.items():
+            for name, value in entries.items():
+                if name not in names and name not in roles:
+                    raise ValueError(
+                        f"policy.{key}.{name}(={value!r}): no node or role named {name!r}; "
+                        f"nodes: {', '.join(names)}; roles: {', '.join(dict.fromkeys(roles))}"
+                    )
 
     @abstractmethod
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
@@ -197,7 +281,8 @@ class Policy(ABC):
         return self
 
     def for_network(self, context: NetworkContext) -> list[Policy]:
-        return [self.prepare(node) for node in context.nodes]
+        self.check_nodes(context)
+        return [self.for_node(node).prepare(node) for node in context.nodes]
 
     def parameters(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -213,6 +298,67 @@ class Policy(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.parameters().items())
         return f"{type(self).__name__}({args})"
+
+
+def _per_node_init(cls: type, init):
+    """Wrap a policy's ``__init__`` so that any parameter may be a mapping by node or role:
+    each entry is validated by ``init`` itself, then the policy is made without them."""
+
+    @functools.wraps(init)
+    def wrapped(self, *args: Any, **kwargs: Any) -> None:
+        mapped = {
+            k: v
+            for k, v in kwargs.items()
+            if isinstance(v, Mapping) and k in cls.param_names and k not in cls.mapping_params
+        }
+        if not mapped:
+            init(self, *args, **kwargs)
+            if type(self) is cls:
+                self._by_node, self._plain = {}, kwargs
+            return
+        plain = {k: v for k, v in kwargs.items() if k not in mapped}
+        for key, entries in mapped.items():
+            for name, value in entries.items():
+                try:
+                    init(self, *args, **plain, **{key: value})
+                except ValueError as exc:
+                    raise ValueError(f"policy.{key}.{name}: {exc}") from None
+        init(self, *args, **plain)
+        self._by_node = {k: {str(n): v for n, v in m.items()} for k, m in mapped.items()}
+        self._plain = plain
+
+    wrapped._per_node = True
+    return wrapped
+
+
+def can_stack(a: Policy, b: Policy) -> bool:
+    """Whether ``a`` and ``b`` can decide in one call (:func:`stack_policies`)."""
+    if type(a) is not type(b) or not a.elementwise:
+        return False
+    for name in a.param_names:
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, np.ndarray) != isinstance(y, np.ndarray):
+            return False
+        if isinstance(x, np.ndarray):
+            if x.shape != y.shape:
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def stack_policies(policies: Sequence[Policy]) -> Policy | None:
+    """One policy that decides for several nodes at once: its array parameters are the
+    nodes' stacked row by row (state arrays are then nodes x SKUs). None where the policies
+    cannot be stacked (different classes, not ``elementwise``, different options)."""
+    first = policies[0]
+    if not all(can_stack(first, p) for p in policies[1:]):
+        return None
+    stacked = copy.copy(first)
+    for name in first.param_names:
+        if isinstance(getattr(first, name), np.ndarray):
+            setattr(stacked, name, np.stack([getattr(p, name) for p in policies]))
+    return stacked
 
 
 def check_policy(

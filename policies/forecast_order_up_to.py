@@ -68,9 +68,19 @@ def normal_loss_inverse(target: np.ndarray) -> np.ndarray:
 class ForecastOrderUpTo(Policy):
     """Order ``max(S_t - position, 0)`` with ``S_t`` from the forecast."""
 
-    param_names = ("service_level", "safety_stock", "fill_rate", "alpha", "cycle_demand")
+    param_names = (
+        "service_level",
+        "safety_stock",
+        "fill_rate",
+        "alpha",
+        "cycle_demand",
+        "upstream_signal",
+    )
     optional_names = ("service_level", "fill_rate", "alpha", "cycle_demand")
     needs_forecast = True
+    #: What an upstream node forecasts: its customers' ``orders``, or the summed customer
+    #: demand below it (``echelon_demand``). A demand-facing node forecasts its customers.
+    SIGNALS = ("echelon_demand", "orders")
 
     def __init__(
         self,
@@ -80,7 +90,14 @@ class ForecastOrderUpTo(Policy):
         fill_rate: float | None = None,
         alpha=None,
         cycle_demand=None,
+        upstream_signal: str = "echelon_demand",
     ):
+        if upstream_signal not in self.SIGNALS:
+            raise ValueError(
+                f"policy.upstream_signal(={upstream_signal!r}) must be one of "
+                f"{', '.join(self.SIGNALS)}"
+            )
+        self.upstream_signal = upstream_signal
         for key, v in (("service_level", service_level), ("fill_rate", fill_rate)):
             if v is not None and not 0 < float(v) < 1:
                 raise ValueError(f"policy.{key}(={v}) must be in (0, 1)")
@@ -108,6 +125,7 @@ class ForecastOrderUpTo(Policy):
             fill_rate=self.fill_rate,
             alpha=as_sku_array(alpha, n, "policy.alpha"),
             cycle_demand=context.demand_mean * context.review_period,
+            upstream_signal=self.upstream_signal,
         )
 
     def parameters(self) -> dict:
@@ -115,6 +133,7 @@ class ForecastOrderUpTo(Policy):
             "service_level": self.service_level,
             "safety_stock": self.safety_stock,
             "fill_rate": self.fill_rate,
+            "upstream_signal": self.upstream_signal,
         }
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:

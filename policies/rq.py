@@ -44,6 +44,7 @@ class RQ(Policy):
     """Reorder point ``r``, batch size ``q``."""
 
     param_names = ("r", "q")
+    elementwise = True
 
     def __init__(
         self, *, r: float | list[float] | None = None, q: float | list[float] | None = None

@@ -57,6 +57,7 @@ class SS(Policy):
     """Order ``S - position`` when ``position <= s``."""
 
     param_names = ("s", "S")
+    elementwise = True
 
     def __init__(
         self, *, s: float | list[float] | None = None, S: float | list[float] | None = None

@@ -20,7 +20,7 @@ import simpy
 from policies.base import InventoryState, Policy
 from sim.engine import NodeTotals, NodeTrace, SimulationOutput
 from sim.leadtime import LeadTimeModel
-from sim.network import Node
+from sim.network import Edge, Node
 
 __all__ = ["ContinuousSimulation"]
 
@@ -46,8 +46,10 @@ class ContinuousSimulation:
         warmup: float,
         initial_on_hand: np.ndarray,
         trace_skus: int = 0,
+        edge: Edge | None = None,
     ):
         self.node = node
+        self.edge = edge
         self.policy = policy
         self.n = int(n_skus)
         self.times, self.skus, self.sizes = events
@@ -97,6 +99,8 @@ class ContinuousSimulation:
             served_total=[self.served_total],
             lost_total=[self.lost_total],
             initial_on_hand=[self.initial_on_hand],
+            edges=[self.edge] if self.edge is not None else [],
+            edge_in_transit=self.tot.in_transit[None, :],
         )
 
     # -- time integrals -------------------------------------------------------------

@@ -649,9 +649,11 @@ class DemandModel(ABC):
         base, level = self._ready()
         return base * level
 
-    def std(self) -> np.ndarray:
-        """Per-period std of the unmodulated model scaled to :meth:`mean`."""
-        return self._std_at(self._ready()[1])
+    def std(self, weight: float = 1.0) -> np.ndarray:
+        """Per-period std of the unmodulated model scaled to :meth:`mean` (times
+        ``weight``: the std of a store whose demand is ``weight`` times the model's)."""
+        level = self._ready()[1]
+        return self._std_at(level if weight == 1.0 else level * weight)
 
     def mean_path(self, start: int, n_periods: int) -> np.ndarray:
         """Expected demand of periods ``start .. start + n_periods - 1``."""
@@ -661,13 +663,24 @@ class DemandModel(ABC):
             return np.tile(base, (n_periods, 1))
         return base * self.modulation.multiplier(np.arange(start, start + n_periods))
 
-    def sample(self, rng: np.random.Generator, start: int, n_periods: int) -> np.ndarray:
-        """Demand realisations of periods ``start .. start + n_periods - 1``, float64 >= 0."""
-        self._ready()
+    def sample(
+        self, rng: np.random.Generator, start: int, n_periods: int, weight: float = 1.0
+    ) -> np.ndarray:
+        """Demand realisations of periods ``start .. start + n_periods - 1``, float64 >= 0.
+
+        ``weight`` scales expected demand the way modulation does (a store with weight 2
+        sells twice the model's expected demand, its family's shape kept)."""
+        base, _ = self._ready()
         _check_block(start, n_periods)
         mult = None
         if self.modulation.active:
             mult = self.modulation.multiplier(np.arange(start, start + n_periods))
+        if weight != 1.0:
+            mult = (
+                np.full((n_periods, base.shape[0]), float(weight))
+                if mult is None
+                else (mult * weight)
+            )
         return self._draw(rng, mult, n_periods)
 
     def sample_events(

@@ -1,24 +1,32 @@
-"""Periodic-review simulation of a network of stocking nodes, all SKUs at once.
+"""Periodic-review simulation of a supply network, all nodes and SKUs at once.
 
 Period convention (Stocklab's, used by every optimiser in ``policies/optimal``):
 
-1. at the start of period ``t`` the shipments due in period ``t`` arrive;
-2. customer demand of period ``t`` is served at demand-facing nodes, outstanding
+1. *arrive*: at the start of period ``t`` the shipments due in period ``t`` arrive (at an
+   assembly node they wait until the whole kit is there, then become product);
+2. *serve*: customer demand of period ``t`` is served at demand-facing nodes, outstanding
    backorders first; what cannot be served is backordered or lost;
-3. costs are charged on end-of-period levels (on hand, in transit, backorders, lost units);
-4. at a review (periods ``t`` with ``t % R == 0``) each node, downstream first, places its
-   order; every period each supplier then ships what it owes (outstanding and new orders,
-   as far as its stock allows). A shipment sent at the end of period ``t`` with lead time
-   ``L`` arrives at the start of period ``t + L``.
+3. *account*: costs are charged on end-of-period levels (on hand, in transit, backorders,
+   lost units);
+4. *review* and *order*: at a review (periods ``t`` with ``t % R == 0``) the nodes order,
+   one echelon at a time, downstream first, so a warehouse sees its stores' orders of the
+   period in its position; an assembly node orders ``units`` of each component per unit;
+5. *allocate and ship*: every period each supplier ships what it owes, as far as its stock,
+   the allocation rule (:mod:`sim.allocation`), capacities and outages allow. A shipment
+   sent at the end of period ``t`` with lead time ``L`` arrives at the start of ``t + L``.
 
 Hence an order placed at a review must cover ``L + R - 1`` periods of demand (the
 *protection interval*): base-stock with ``L = 2`` and ``R = 1`` protects two periods. A lead
 time of 0 delivers before the next period starts and so behaves as ``L = 1``.
 
+State is held as 2-D arrays: ``(nodes, SKUs)`` for stock, customer backorders, units on
+order and what a node owes its customers, ``(edges, SKUs)`` for what each supplier owes
+and what is in transit, and a ring buffer ``(slots, edges, SKUs)`` of shipments by arrival
+period, which lets orders with random lead times cross. Nodes are indexed downstream
+first and each echelon is a contiguous block of rows (:class:`sim.network.Topology`).
+
 SimPy is the clock: one process steps through the periods (``env.timeout(1)`` between them)
-so that other processes (disruptions, capacity changes, agents) can interleave at any time.
-Inside a period every node's SKUs move as numpy arrays; shipments wait in a ring buffer
-indexed by arrival period, which lets orders with random lead times cross.
+so that other processes (agents, changes of capacity) can interleave at any time.
 """
 
 from __future__ import annotations
@@ -28,12 +36,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from policies.base import InventoryState, Policy
-from sim.network import Node
+from policies.base import InventoryState, Policy, stack_policies
+from sim.network import Edge, Node, Topology
 
-__all__ = ["NodeTotals", "NodeTrace", "SimulationOutput", "PeriodicSimulation", "TRACE_FIELDS"]
+__all__ = [
+    "NodeTotals",
+    "NodeTrace",
+    "SimulationOutput",
+    "PeriodicSimulation",
+    "TRACE_FIELDS",
+]
 
-#: Per-period trace fields, one array (n_periods, n_traced_skus) each per node.
+#: Per-period trace fields, one array (n_periods, n_traced_skus) each per node. At an
+#: upstream node ``demand`` is what its customers ordered and ``served`` what it shipped.
 TRACE_FIELDS = (
     "on_hand",
     "backorders",
@@ -43,6 +58,7 @@ TRACE_FIELDS = (
     "lost",
     "received",
     "order",
+    "disrupted",
 )
 
 
@@ -51,7 +67,11 @@ class NodeTotals:
     """Sums over the measured periods (after warm-up) for one node, per SKU.
 
     In continuous review the level sums are time integrals and ``n_periods`` is the
-    measured time, so ``sum / n_periods`` is a time average either way.
+    measured time, so ``sum / n_periods`` is a time average either way. ``backorders``
+    are customer backorders at a demand-facing node plus units owed to its customer
+    nodes; ``demand`` counts customer demand and ``incoming`` everything asked of the
+    node (customer demand and its customers' orders); ``*_sq`` are sums of squares per
+    period, for the bullwhip ratio.
     """
 
     n_periods: float
@@ -64,6 +84,12 @@ class NodeTotals:
     stockout_periods: np.ndarray
     orders: np.ndarray
     ordered: np.ndarray
+    ordered_sq: np.ndarray | None = None
+    incoming: np.ndarray | None = None
+    incoming_sq: np.ndarray | None = None
+    asked_children: np.ndarray | None = None
+    short_children: np.ndarray | None = None
+    disrupted_periods: float = 0.0
 
     @classmethod
     def zeros(cls, n_skus: int) -> NodeTotals:
@@ -84,7 +110,9 @@ class NodeTrace:
 
 @dataclass
 class SimulationOutput:
-    """What one replication leaves: totals per node and (optionally) traces per node."""
+    """What one replication leaves: totals per node and edge, and (optionally) traces per
+    node. Per-node lists hold one ``(n_skus,)`` array per node; ``final_in_transit`` and
+    ``final_owed`` sum a node's inbound edges (in the suppliers' units)."""
 
     nodes: list[Node]
     totals: list[NodeTotals]
@@ -99,51 +127,141 @@ class SimulationOutput:
     served_total: list[np.ndarray]
     lost_total: list[np.ndarray]
     initial_on_hand: list[np.ndarray]
+    edges: list[Edge] = field(default_factory=list)
+    edge_in_transit: np.ndarray | None = None  # (edges, SKUs) measured sums, kits included
+    edge_totals: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _rows(index: np.ndarray) -> slice | np.ndarray:
+    """A slice for a contiguous index range (views, not copies), else the index array."""
+    if index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size)):
+        return slice(int(index[0]), int(index[0]) + index.size)
+    return index
 
 
 class PeriodicSimulation:
     """One replication of a periodic-review network.
 
-    ``demand`` has shape ``(horizon, n_skus)`` (customer demand at node 0), ``lead_times``
-    one ``(horizon, n_skus)`` integer grid per node: the lead time of a shipment sent to that
-    node in period ``t``. Both are drawn beforehand from named streams, so rival policies
-    face the same demand and lead times (common random numbers).
+    ``demand`` has shape ``(horizon, n_demand_nodes, n_skus)`` (or ``(horizon, n_skus)``
+    with one demand-facing node), in the order of ``topology.demand_nodes``. ``lead_times``
+    gives one entry per edge: an int (the same lead time for every order) or a
+    ``(horizon, n_skus)`` integer grid (the lead time of a shipment sent in period ``t``).
+    ``queues`` maps each internal supplier with several customers to its allocation
+    :class:`sim.allocation.Queue`. ``disruption`` is a :class:`sim.disruption.DisruptionPlan`
+    or None. Demand, lead times, outages and allocation draws all come from named streams,
+    so rival policies face the same ones (common random numbers).
     """
 
     def __init__(
         self,
         *,
         nodes: list[Node],
-        supplier_index: list[int | None],
+        edges: list[Edge],
+        topology: Topology,
         policies: list[Policy],
         demand: np.ndarray,
-        lead_times: list[np.ndarray],
+        lead_times: list,
         unmet_demand: str,
         review_period: int,
         warmup: int,
         initial_on_hand: list[np.ndarray],
         trace_skus: int = 0,
-        forecast_driver=None,
+        forecast_drivers=None,
+        queues: dict[int, object] | None = None,
+        disruption=None,
     ):
-        self.forecast_driver = forecast_driver  # sim.forecasting.ForecastDriver for node 0
-        self.nodes = nodes
-        self.supplier_index = supplier_index
+        # node -> (sim.forecasting.ForecastDriver, signal: demand | echelon_demand | orders)
+        self.drivers = forecast_drivers or {}
+        self.nodes, self.edges, self.top = nodes, edges, topology
         self.policies = policies
-        self.demand = demand
-        self.horizon, self.n_skus = demand.shape
+        T = demand.shape[0]
+        self.demand = demand.reshape(T, -1, demand.shape[-1])
+        self.horizon, self.n_skus = T, demand.shape[-1]
         self.lead_times = lead_times
         self.backorder_mode = unmet_demand == "backorder"
         self.review_period = int(review_period)
         self.warmup = int(warmup)
         self.initial_on_hand = [np.asarray(x, dtype=float).copy() for x in initial_on_hand]
         self.trace_skus = min(int(trace_skus), self.n_skus)
-        if len(nodes) != len(policies) or len(nodes) != len(lead_times):
-            raise ValueError("one policy and one lead-time grid per node are required")
-        # downstream-first order: a node's supplier must come after it
-        for i, s in enumerate(supplier_index):
-            if s is not None and s <= i:
-                raise ValueError(f"node {nodes[i].name!r} must be listed before its supplier")
+        self.queues = queues or {}
+        self.plan = disruption
+        N, E = topology.n_nodes, topology.n_edges
+        if len(policies) != N or len(lead_times) != E or len(initial_on_hand) != N:
+            raise ValueError("one policy and initial stock per node, one lead time per edge")
+        if self.demand.shape[1] != topology.demand_nodes.size:
+            raise ValueError("demand must have one column block per demand-facing node")
+        self._compile()
 
+    # ------------------------------------------------------------------ set-up
+    def _compile(self) -> None:
+        top, n = self.top, self.n_skus
+        N, E, T = top.n_nodes, top.n_edges, self.horizon
+        self.simple = E == N and bool(np.all(top.customer == np.arange(N)))
+        self.simple = self.simple and bool(np.all(top.units == 1.0))
+        self.assembly = [i for i in range(N) if top.inbound[i].size > 1]
+        self.demand_rows = _rows(top.demand_nodes)
+        self.external = np.flatnonzero(top.supplier < 0)
+        self.internal_suppliers = [i for i in range(N) if top.outbound[i].size]
+        # lead times: effective >= 1 (see module docstring)
+        const = np.zeros(E, dtype=np.int64)
+        grids = {}
+        for e, g in enumerate(self.lead_times):
+            if np.ndim(g) == 0:
+                const[e] = max(int(g), 1)
+            else:
+                g = np.maximum(np.asarray(g, dtype=np.int64), 1)
+                if g.shape != (T, n):
+                    raise ValueError(f"lead times of edge {e} must have shape {(T, n)}")
+                if g.size and np.all(g == g.flat[0]):
+                    const[e] = int(g.flat[0])
+                else:
+                    grids[e] = g
+        W = int(max([1, *const.tolist(), *(int(g.max()) for g in grids.values())])) + 1
+        self.W = W
+        self.const_edges = np.array([e for e in range(E) if e not in grids], dtype=np.int64)
+        self.const_lead = const[self.const_edges]
+        self.grid_edges = sorted(grids)
+        self.grids = grids
+        self.slot_table = (np.arange(W)[:, None] + self.const_lead[None, :]) % W
+        self.common_lead = None
+        if not grids and E and np.all(const == const[0]):
+            self.common_lead = int(const[0])
+        # per echelon: policy groups (contiguous rows with one stacked policy)
+        self._batches = []
+        for start, stop in top.echelon_ranges:
+            rows, i = [], start
+            while i < stop:
+                j = i + 1
+                while j < stop and stack_policies(self.policies[i : j + 1]) is not None:
+                    j += 1
+                batch = stack_policies(self.policies[i:j]) if j - i > 1 else self.policies[i]
+                rows.append((slice(i, j), batch))
+                i = j
+            self._batches.extend(rows)
+        self.uses_echelon = N > 1 and any(getattr(p, "uses_echelon", False) for p in self.policies)
+        caps = [ed.capacity for ed in self.edges]
+        self.edge_cap = None
+        if any(c is not None for c in caps):
+            self.edge_cap = np.array([np.inf if c is None else c for c in caps])
+        self.node_cap = [nd.capacity for nd in self.nodes]
+        self.demand_index = {int(i): j for j, i in enumerate(top.demand_nodes)}
+        # per node, the weight of each demand node's demand in its echelon demand
+        self.below_weights = top.content[:, top.demand_nodes]
+        self.single = N == 1
+        self.cols = np.arange(n)
+        self.edge_off = self.node_off = None
+        plan = self.plan
+        if plan is not None and plan.any:
+            sup = top.supplier
+            off = np.array(plan.edge_down, dtype=bool, copy=True)
+            internal = sup >= 0
+            off[:, internal] |= plan.node_down[:, sup[internal]]
+            node_off = np.array(plan.node_down, dtype=bool, copy=True)
+            for e in range(E):
+                node_off[:, top.customer[e]] |= off[:, e]
+            self.edge_off, self.node_off = off, node_off
+
+    # ------------------------------------------------------------------ run
     def run(self) -> SimulationOutput:
         env = simpy.Environment()
         out: list[SimulationOutput] = []
@@ -151,181 +269,505 @@ class PeriodicSimulation:
         env.run()
         return out[0]
 
-    # The loop below is the hot path: arrays are bound to locals and updated in place.
-    def _periods(self, env: simpy.Environment, out: list[SimulationOutput]):  # noqa: C901
-        T, n, N = self.horizon, self.n_skus, len(self.nodes)
-        R, warmup, backorder_mode = self.review_period, self.warmup, self.backorder_mode
-        sup = self.supplier_index
-        multi = N > 1
-        # lead times: effective >= 1 (see module docstring); constant grids use a row add
-        lts, const_lt = [], []
-        for g in self.lead_times:
-            g = np.maximum(np.asarray(g, dtype=np.int64), 1)
-            lts.append(g)
-            const_lt.append(int(g.flat[0]) if g.size and np.all(g == g.flat[0]) else None)
-        W = int(max(int(g.max()) if g.size else 1 for g in lts)) + 1
-        pipes = [np.zeros((W, n)) for _ in range(N)]
-        cols = np.arange(n)
-
-        oh = [x.copy() for x in self.initial_on_hand]
-        bo = [np.zeros(n) for _ in range(N)]  # owed to customers (node 0) or to children
-        owed = [np.zeros(n) for _ in range(N)]  # what node i's supplier owes node i
-        transit = [np.zeros(n) for _ in range(N)]
-        on_order = [np.zeros(n) for _ in range(N)]
-        caps = [
-            None
-            if self.nodes[i].supplier_capacity is None
-            else float(self.nodes[i].supplier_capacity)
-            for i in range(N)
-        ]
-        totals = [NodeTotals.zeros(n) for _ in range(N)]
-        received_total = [np.zeros(n) for _ in range(N)]
-        ordered_total = [np.zeros(n) for _ in range(N)]
-        demand_total, served_total, lost_total = np.zeros(n), np.zeros(n), np.zeros(n)
+    def _start_state(self) -> None:
+        top, n = self.top, self.n_skus
+        N, E, D = top.n_nodes, top.n_edges, top.demand_nodes.size
+        z = np.zeros
+        self.on_hand = np.array(self.initial_on_hand, dtype=float).reshape(N, n)
+        self.cust_bo = z((N, n))  # customer backorders
+        self.owed_out = z((N, n))  # what a node owes its customer nodes
+        self.on_order = z((N, n))  # ordered, not yet received (a node's own units)
+        self.owed = z((E, n))  # what the edge's supplier owes its customer
+        self.in_transit = z((E, n))
+        self.kit = z((E, n)) if self.assembly else None  # components waiting at assembly nodes
+        self.pipe = z((self.W, E, n))
+        self.served = z((D, n))
+        self.lost = z((D, n))
+        self.il = z((D, n))
+        self.tmp = z((D, n))
+        self.orders = z((N, n))
+        self.shipped = z((E, n))
+        self.new_owed = z((E, n))  # this period's orders, per edge
+        # totals
+        self.tot_on_hand = z((N, n))
+        self.tot_owed_out = z((N, n))
+        self.tot_transit = z((E, n))
+        # demand-facing nodes only, in the order of topology.demand_nodes
+        self.tot_backorders = z((D, n))
+        self.tot_demand = z((D, n))
+        self.tot_demand_sq = z((D, n))
+        self.tot_served = z((D, n))
+        self.tot_lost = z((D, n))
+        self.tot_stockouts = z((D, n))
+        self.short_flag = np.zeros((D, n), dtype=bool)
+        self.tot_orders = z((N, n))
+        self.tot_ordered = z((N, n))
+        self.tot_ordered_sq = z((N, n))
+        self.tot_incoming = z((N, n))  # at internal suppliers: what their customers asked
+        self.tot_incoming_sq = z((N, n))
+        self.tot_asked = z((N, n))
+        self.tot_short = z((N, n))
+        self.tot_disrupted = np.zeros(N)
+        self.n_measured = 0
+        self.received_total = z((N, n))
+        self.ordered_total = z((N, n))
+        self.demand_total = z((D, n))
+        self.served_total = z((D, n))
+        self.lost_total = z((D, n))
+        # a simple network's edge e is node e's supply: its orders are the node's
+        self.edge_ordered = self.ordered_total if self.simple else z((E, n))
         k = self.trace_skus
-        traces = [NodeTrace.empty(T, k) for _ in range(N)] if k else None
-        policies = self.policies
-        demand = self.demand
-        served = np.zeros(n)
-        lost = np.zeros(n)
-        il = np.zeros(n)
-        tmp = np.zeros(n)
-        positions_echelon = [None] * N
-        driver = self.forecast_driver
-        forecast = None
+        self.traces = [NodeTrace.empty(self.horizon, k) for _ in range(N)] if k else None
+        if isinstance(self.demand_rows, slice):
+            self.on_hand_view = self.on_hand[self.demand_rows]
+            self.cust_bo_view = self.cust_bo[self.demand_rows]
+        self.groups = [(rows, policy, self._placer(rows)) for rows, policy in self._batches]
 
-        for t in range(T):
+    def _periods(self, env: simpy.Environment, out: list[SimulationOutput]):
+        self._start_state()
+        R, warmup = self.review_period, self.warmup
+        for t in range(self.horizon):
             measured = t >= warmup
-            slot = t % W
-            # 1. arrivals
-            for i in range(N):
-                a = pipes[i][slot]
-                oh[i] += a
-                transit[i] -= a
-                on_order[i] -= a
-                if k:
-                    traces[i].fields["received"][t] = a[:k]
-                received_total[i] += a
-                a.fill(0.0)
-            # 2. customer demand at node 0
-            d = demand[t]
-            oh0, bo0 = oh[0], bo[0]
-            if backorder_mode:
-                np.subtract(oh0, bo0, out=il)
-                np.maximum(il, 0.0, out=served)
-                np.minimum(served, d, out=served)
-                il -= d
-                np.maximum(il, 0.0, out=oh0)
-                np.negative(il, out=tmp)
-                np.maximum(tmp, 0.0, out=bo0)
-            else:
-                np.minimum(oh0, d, out=served)
-                oh0 -= served
-                np.subtract(d, served, out=lost)
-            demand_total += d
-            served_total += served
-            if driver is not None:
-                # the forecaster learns period t only now, after it was served
-                driver.observe(t, d)
-                forecast = driver.forecast(t)
-            if not backorder_mode:
-                lost_total += lost
-            # 3. costs on end-of-period levels
+            self.arrive(t)
+            d = self.demand[t]
+            self.serve(d)
+            forecasts = self._observe_demand(t, d) if self.drivers else {}
             if measured:
-                for i in range(N):
-                    tot = totals[i]
-                    tot.on_hand += oh[i]
-                    tot.in_transit += transit[i]
-                tot0 = totals[0]
-                tot0.n_periods += 1
-                tot0.demand += d
-                tot0.served += served
-                if backorder_mode:
-                    tot0.backorders += bo0
-                    tot0.stockout_periods += bo0 > 0
-                else:
-                    tot0.lost += lost
-                    tot0.stockout_periods += lost > 0
-                for i in range(1, N):
-                    totals[i].n_periods += 1
-            if k:
-                f0 = traces[0].fields
-                f0["demand"][t] = d[:k]
-                f0["served"][t] = served[:k]
-                if not backorder_mode:
-                    f0["lost"][t] = lost[:k]
-            # 4. reviews (downstream first), then every supplier ships what it owes
-            review = t % R == 0
-            if review and multi:
-                # echelon inventory position (Clark & Scarf 1960): stock at or below the node,
-                # in transit below it, on order to it, minus customer backorders
-                level = -bo[0]
-                for i in range(N):
-                    level = level + oh[i]
-                    positions_echelon[i] = level + on_order[i]
-                    level = level + transit[i]
-            for i in range(N):
-                s = sup[i]
-                if review:
-                    state = InventoryState(
-                        float(t), oh[i], bo[i], on_order[i], positions_echelon[i] if multi else None
-                    )
-                    q = policies[i].order_quantity(state, forecast if i == 0 else None)
-                    if q is not None:
-                        owed[i] += q
-                        on_order[i] += q
-                        if s is not None:
-                            bo[s] += q
-                            if k:
-                                traces[s].fields["demand"][t] += q[:k]
-                        if measured:
-                            tot = totals[i]
-                            tot.orders += q > 0
-                            tot.ordered += q
-                        ordered_total[i] += q
-                        if k:
-                            traces[i].fields["order"][t] = q[:k]
-                # ship what the supplier owes node i
-                if s is None:
-                    if caps[i] is None:
-                        ship = owed[i].copy()
-                    else:
-                        ship = np.minimum(owed[i], caps[i])
-                else:
-                    ship = np.minimum(owed[i], oh[s])
-                    oh[s] -= ship
-                    bo[s] -= ship
-                    if k:
-                        traces[s].fields["served"][t] += ship[:k]
-                owed[i] -= ship
-                transit[i] += ship
-                L = const_lt[i]
-                if L is not None:
-                    pipes[i][(t + L) % W] += ship
-                else:
-                    pipes[i][(t + lts[i][t]) % W, cols] += ship
-            if k:
-                for i in range(N):
-                    f = traces[i].fields
-                    f["on_hand"][t] = oh[i][:k]
-                    f["backorders"][t] = bo[i][:k]
-                    f["on_order"][t] = on_order[i][:k]
+                self.account(t, d)
+            if self.traces is not None:
+                self._trace_demand(t, d)
+            if t % R == 0:
+                self.review_and_order(t, forecasts, measured)
+            elif self.drivers:
+                self._observe_orders(t, forecasts, None)
+            self.ship(t, measured)
+            if self.traces is not None:
+                self._trace_levels(t)
             yield env.timeout(1)
+        out.append(self.output())
 
-        out.append(
-            SimulationOutput(
-                nodes=self.nodes,
-                totals=totals,
-                traces=traces,
-                final_on_hand=oh,
-                final_in_transit=transit,
-                final_backorders=bo,
-                final_owed=owed,
-                received_total=received_total,
-                ordered_total=ordered_total,
-                demand_total=[demand_total] + [np.zeros(n)] * (N - 1),
-                served_total=[served_total] + [np.zeros(n)] * (N - 1),
-                lost_total=[lost_total] + [np.zeros(n)] * (N - 1),
-                initial_on_hand=self.initial_on_hand,
-            )
+    # ------------------------------------------------------------------ phases
+    def arrive(self, t: int) -> None:
+        """Shipments due in period ``t`` arrive; at assembly nodes, complete kits become
+        product."""
+        a = self.pipe[t % self.W]
+        self.in_transit -= a
+        if self.simple:
+            self.on_hand += a
+            self.on_order -= a
+            self.received_total += a
+            if self.traces is not None:
+                self._trace_received(t, a)
+        else:
+            top = self.top
+            got = np.zeros_like(self.on_hand)
+            for i in range(top.n_nodes):
+                inbound = top.inbound[i]
+                if inbound.size == 1:
+                    got[i] = a[inbound[0]] / top.units[inbound[0]]
+                else:
+                    kit = self.kit[inbound]
+                    kit += a[inbound]
+                    units = top.units[inbound][:, None]
+                    made = (kit / units).min(axis=0)
+                    kit -= made[None, :] * units
+                    np.maximum(kit, 0.0, out=kit)  # rounding dust of fractional units
+                    self.kit[inbound] = kit
+                    got[i] = made
+            self.on_hand += got
+            self.on_order -= got
+            self.received_total += got
+            if self.traces is not None:
+                self._trace_received(t, got)
+        a.fill(0.0)
+
+    def serve(self, d: np.ndarray) -> None:
+        """Customer demand ``d`` (demand nodes x SKUs) is served; the rest is backordered
+        (or lost)."""
+        rows = self.demand_rows
+        served, il = self.served, self.il
+        view = isinstance(rows, slice)  # views write through; index arrays copy
+        on_hand = self.on_hand_view if view else self.on_hand[rows]
+        if self.backorder_mode:
+            backorders = self.cust_bo_view if view else self.cust_bo[rows]
+            np.subtract(on_hand, backorders, out=il)
+            np.maximum(il, 0.0, out=served)
+            np.minimum(served, d, out=served)
+            il -= d
+            np.maximum(il, 0.0, out=on_hand)
+            np.negative(il, out=self.tmp)
+            np.maximum(self.tmp, 0.0, out=backorders)
+            if not view:
+                self.cust_bo[rows] = backorders
+        else:
+            np.minimum(on_hand, d, out=served)
+            on_hand -= served
+            np.subtract(d, served, out=self.lost)
+            self.lost_total += self.lost
+        if not view:
+            self.on_hand[rows] = on_hand
+        self.demand_total += d
+        self.served_total += served
+        self.demand_now = d
+
+    def account(self, t: int, d: np.ndarray) -> None:
+        """Add end-of-period levels of a measured period to the totals."""
+        self.n_measured += 1
+        self.tot_on_hand += self.on_hand
+        self.tot_transit += self.in_transit
+        if self.kit is not None:
+            self.tot_transit += self.kit
+        self.tot_demand += d
+        self.tot_served += self.served
+        short = self.short_flag
+        if self.backorder_mode:
+            rows = self.demand_rows
+            backorders = self.cust_bo_view if isinstance(rows, slice) else self.cust_bo[rows]
+            self.tot_backorders += backorders
+            np.greater(backorders, 0.0, out=short)
+        else:
+            self.tot_lost += self.lost
+            np.greater(self.lost, 0.0, out=short)
+        self.tot_stockouts += short
+        np.multiply(d, d, out=self.tmp)
+        self.tot_demand_sq += self.tmp
+        if self.internal_suppliers:
+            self.tot_owed_out += self.owed_out
+        if self.node_off is not None:
+            self.tot_disrupted += self.node_off[t]
+
+    def _observe_demand(self, t: int, d: np.ndarray) -> dict:
+        """Forecasters following customer demand learn period ``t`` only now, after it was
+        served, and forecast."""
+        forecasts = {}
+        for i, (driver, signal) in self.drivers.items():
+            if signal == "orders":
+                continue
+            if signal == "demand":
+                series = d[self.demand_index[i]]
+            else:
+                series = self.below_weights[i] @ d
+            driver.observe(t, series)
+            forecasts[i] = driver.forecast(t)
+        return forecasts
+
+    def _observe_orders(self, t: int, forecasts: dict, rows: slice | None) -> None:
+        """Forecasters following their customers' orders learn this period's orders (none
+        outside reviews) once those are placed, before their own node reviews."""
+        top = self.top
+        for i, (driver, signal) in self.drivers.items():
+            if signal != "orders" or (rows is not None and not rows.start <= i < rows.stop):
+                continue
+            asked = self.new_owed[top.outbound[i]].sum(axis=0) if rows is not None else None
+            driver.observe(t, np.zeros(self.n_skus) if asked is None else asked)
+            forecasts[i] = driver.forecast(t)
+
+    def review_and_order(self, t: int, forecasts: dict, measured: bool) -> None:
+        """Every node decides its order, one echelon at a time (downstream first), and the
+        orders become what the suppliers owe."""
+        orders = self.orders
+        echelon = self._echelon_positions() if self.uses_echelon else None
+        if self.single:
+            state = InventoryState(float(t), self.on_hand[0], self.cust_bo[0], self.on_order[0])
+            orders[0] = self.policies[0].order_quantity(state, forecasts.get(0))
+            self.owed += orders
+        else:
+            for rows, policy, place in self.groups:
+                if self.drivers:
+                    self._observe_orders(t, forecasts, rows)
+                state = InventoryState(
+                    float(t),
+                    self.on_hand[rows],
+                    self.cust_bo[rows] + self.owed_out[rows],
+                    self.on_order[rows],
+                    None if echelon is None else echelon[rows],
+                )
+                q = policy.order_quantity(state, forecasts.get(rows.start))
+                orders[rows] = q
+                place(orders)
+        self.on_order += orders
+        self.ordered_total += orders
+        if measured:
+            self.tot_orders += orders > 0
+            self.tot_ordered += orders
+            self.tot_ordered_sq += orders * orders
+        if self.internal_suppliers:
+            self._asked(orders, measured)
+            outbound = self.top.outbound
+            for s, queue in self.queues.items():
+                queue.add(self.new_owed[outbound[s]])
+        if self.traces is not None:
+            k = self.trace_skus
+            top = self.top
+            for i, tr in enumerate(self.traces):
+                tr.fields["order"][t] = orders[i, :k]
+            for s in self.internal_suppliers:
+                asked = self.new_owed[top.outbound[s], :k].sum(axis=0)
+                self.traces[s].fields["demand"][t] += asked
+
+    def _placer(self, rows: slice):
+        """A function that turns the orders of nodes ``rows`` into what their suppliers owe
+        (on the inbound edges, and downstream at each supplier) before the next echelon
+        reviews."""
+        top = self.top
+        edges = np.concatenate([top.inbound[i] for i in range(rows.start, rows.stop)])
+        units = top.units[edges][:, None]
+        src = top.customer[edges]
+        internal = top.supplier[edges] >= 0
+        by_supplier = [
+            (int(s), edges[top.supplier[edges] == s], src[top.supplier[edges] == s])
+            for s in np.unique(top.supplier[edges][internal])
+        ]
+        plain = bool(np.all(units == 1.0)) and np.array_equal(src, np.arange(rows.start, rows.stop))
+        owed, ordered, owed_out, new_owed = (
+            self.owed,
+            self.edge_ordered,
+            self.owed_out,
+            self.new_owed,
         )
+        one_block = len(by_supplier) == 1 and by_supplier[0][1].size == edges.size
+        simple = self.simple
+        target = _rows(edges)
+
+        def place(orders: np.ndarray) -> None:
+            amount = orders[rows] if plain else orders[src] * units
+            owed[target] += amount
+            if not simple:
+                ordered[target] += amount
+            if by_supplier:
+                new_owed[target] += amount
+            if one_block:
+                owed_out[by_supplier[0][0]] += amount.sum(axis=0)
+            else:
+                for s, e_s, _ in by_supplier:
+                    owed_out[s] += (orders[top.customer[e_s]] * top.units[e_s][:, None]).sum(axis=0)
+
+        return place
+
+    def _asked(self, orders: np.ndarray, measured: bool) -> None:
+        """Bullwhip sums: what was asked of each node (customer demand, customers' orders)."""
+        if not measured:
+            return
+        top = self.top
+        demand_row = {int(i): j for j, i in enumerate(top.demand_nodes)}
+        for s in self.internal_suppliers:
+            asked = self.new_owed[top.outbound[s]].sum(axis=0)
+            if s in demand_row:  # a supplier that also faces customers
+                asked = asked + self.demand_now[demand_row[s]]
+            self.tot_incoming[s] += asked
+            self.tot_incoming_sq[s] += asked * asked
+
+    def _echelon_positions(self) -> np.ndarray:
+        """Echelon inventory position of every node (Clark & Scarf 1960): units of its item
+        held at or in transit below it (product counted by its content), less customer
+        backorders below it, plus what it has on order."""
+        top = self.top
+        level = np.empty_like(self.on_hand)
+        for j in range(top.n_nodes):  # downstream first: customers are complete
+            acc = -self.cust_bo[j] if self.nodes[j].demand_facing else None
+            for e in top.outbound[j]:
+                c = top.customer[e]
+                part = level[c] + self.in_transit[e]
+                if self.kit is not None:
+                    part = part + self.kit[e]
+                if top.units[e] != 1.0:
+                    part = part * top.units[e]
+                acc = part if acc is None else acc + part
+            level[j] = self.on_hand[j] if acc is None else acc + self.on_hand[j]
+        return level + self.on_order
+
+    def ship(self, t: int, measured: bool) -> None:
+        """Every supplier ships what it owes, as far as stock, the allocation rule,
+        capacities and outages allow; shipments join the pipeline."""
+        top = self.top
+        owed, shipped = self.owed, self.shipped
+        ext = self.external
+        off = None if self.edge_off is None else self.edge_off[t]
+        # the external supplier ships all it owes, unless capped
+        if ext.size == owed.shape[0]:
+            np.copyto(shipped, owed)
+        else:
+            shipped[ext] = owed[ext]
+        if self.edge_cap is not None:
+            np.minimum(shipped, self.edge_cap[:, None], out=shipped)
+        for s in self.internal_suppliers:
+            out = top.outbound[s]
+            queue = self.queues.get(s)
+            stock = self.on_hand[s]
+            if queue is None:  # one customer: every rule ships min(owed, stock)
+                proposal = np.minimum(owed[out], stock)
+            else:
+                proposal = queue.propose(stock)
+            if self.edge_cap is not None:
+                np.minimum(proposal, self.edge_cap[out][:, None], out=proposal)
+            cap = self.node_cap[s]
+            if cap is not None:
+                proposal = _ration(proposal, cap)
+            shipped[out] = proposal
+        if off is not None:
+            shipped[off] = 0.0
+        if self.assembly:
+            self._complete_kits(shipped)
+        k = self.trace_skus
+        for s in self.internal_suppliers:
+            out = top.outbound[s]
+            sent = shipped[out]
+            total = sent.sum(axis=0) if out.size > 1 else sent[0]
+            self.on_hand[s] -= total
+            self.owed_out[s] -= total
+            queue = self.queues.get(s)
+            if queue is not None:
+                queue.remove(sent)
+            if k:
+                self.traces[s].fields["served"][t] += total[:k]
+        owed -= shipped
+        if measured and self.internal_suppliers:
+            # units of this period's orders not shipped this period (older orders first)
+            short = np.minimum(self.new_owed, owed)
+            for s in self.internal_suppliers:
+                out = top.outbound[s]
+                self.tot_asked[s] += self.new_owed[out].sum(axis=0)
+                self.tot_short[s] += short[out].sum(axis=0)
+        if self.internal_suppliers:
+            self.new_owed.fill(0.0)
+        self.in_transit += shipped
+        self._to_pipeline(t, shipped)
+
+    def _complete_kits(self, shipped: np.ndarray) -> None:
+        """An assembly node's components ship only in complete kits."""
+        top = self.top
+        for i in self.assembly:
+            inbound = top.inbound[i]
+            units = top.units[inbound][:, None]
+            kits = (shipped[inbound] / units).min(axis=0)
+            if np.array_equal(shipped[inbound], np.floor(shipped[inbound])):
+                kits = np.floor(kits)
+            shipped[inbound] = kits[None, :] * units
+
+    def _to_pipeline(self, t: int, shipped: np.ndarray) -> None:
+        W, pipe = self.W, self.pipe
+        if self.common_lead is not None:  # every edge, one lead time: a row of the ring
+            pipe[(t + self.common_lead) % W] += shipped
+        elif self.const_edges.size:
+            slots = self.slot_table[t % W]
+            if self.const_edges.size == shipped.shape[0]:
+                pipe[slots, self.const_edges] += shipped
+            else:
+                pipe[slots, self.const_edges] += shipped[self.const_edges]
+        for e in self.grid_edges:
+            pipe[(t + self.grids[e][t]) % W, e, self.cols] += shipped[e]
+
+    # ------------------------------------------------------------------ traces
+    def _trace_received(self, t: int, got: np.ndarray) -> None:
+        k = self.trace_skus
+        for i, tr in enumerate(self.traces):
+            tr.fields["received"][t] = got[i, :k]
+
+    def _trace_demand(self, t: int, d: np.ndarray) -> None:
+        k = self.trace_skus
+        for j, i in enumerate(self.top.demand_nodes):
+            f = self.traces[i].fields
+            f["demand"][t] = d[j, :k]
+            f["served"][t] = self.served[j, :k]
+            if not self.backorder_mode:
+                f["lost"][t] = self.lost[j, :k]
+
+    def _trace_levels(self, t: int) -> None:
+        k = self.trace_skus
+        for i, tr in enumerate(self.traces):
+            f = tr.fields
+            f["on_hand"][t] = self.on_hand[i, :k]
+            f["backorders"][t] = self.cust_bo[i, :k] + self.owed_out[i, :k]
+            f["on_order"][t] = self.on_order[i, :k]
+            if self.node_off is not None:
+                f["disrupted"][t] = float(self.node_off[t, i])
+
+    # ------------------------------------------------------------------ results
+    def output(self) -> SimulationOutput:
+        top = self.top
+        N, n = top.n_nodes, self.n_skus
+        D = top.demand_nodes
+        inbound = top.inbound
+
+        def per_node(edge_array: np.ndarray) -> list[np.ndarray]:
+            return [
+                edge_array[ix[0]] if ix.size == 1 else edge_array[ix].sum(axis=0) for ix in inbound
+            ]
+
+        def demand_rows(arr: np.ndarray) -> list[np.ndarray]:
+            out = [np.zeros(n) for _ in range(N)]
+            for j, i in enumerate(D):
+                out[i] = arr[j]
+            return out
+
+        transit = per_node(self.tot_transit)
+        zero = np.zeros(n)
+        row = {int(i): j for j, i in enumerate(D)}
+        totals = []
+        for i in range(N):
+            j = row.get(i)
+            supplier = top.outbound[i].size > 0
+
+            def at(arr: np.ndarray, j=j) -> np.ndarray:
+                return zero if j is None else arr[j]
+
+            totals.append(
+                NodeTotals(
+                    n_periods=float(self.n_measured),
+                    on_hand=self.tot_on_hand[i],
+                    backorders=at(self.tot_backorders) + self.tot_owed_out[i]
+                    if supplier
+                    else at(self.tot_backorders),
+                    in_transit=transit[i],
+                    demand=at(self.tot_demand),
+                    served=at(self.tot_served),
+                    lost=at(self.tot_lost),
+                    stockout_periods=at(self.tot_stockouts),
+                    orders=self.tot_orders[i],
+                    ordered=self.tot_ordered[i],
+                    ordered_sq=self.tot_ordered_sq[i],
+                    incoming=self.tot_incoming[i] if supplier else at(self.tot_demand),
+                    incoming_sq=self.tot_incoming_sq[i] if supplier else at(self.tot_demand_sq),
+                    asked_children=self.tot_asked[i],
+                    short_children=self.tot_short[i],
+                    disrupted_periods=float(self.tot_disrupted[i]),
+                )
+            )
+        return SimulationOutput(
+            nodes=self.nodes,
+            totals=totals,
+            traces=self.traces,
+            final_on_hand=list(self.on_hand),
+            final_in_transit=per_node(self.in_transit),
+            final_backorders=[self.cust_bo[i] + self.owed_out[i] for i in range(N)],
+            final_owed=per_node(self.owed),
+            received_total=list(self.received_total),
+            ordered_total=list(self.ordered_total),
+            demand_total=demand_rows(self.demand_total),
+            served_total=demand_rows(self.served_total),
+            lost_total=demand_rows(self.lost_total),
+            initial_on_hand=self.initial_on_hand,
+            edges=self.edges,
+            edge_in_transit=self.tot_transit,
+            edge_totals={
+                "ordered": self.edge_ordered,
+                "shipped": self.edge_ordered - self.owed,
+                "received": self.edge_ordered - self.owed - self.in_transit,
+                "in_transit": self.in_transit,
+                "owed": self.owed,
+                "kit": np.zeros_like(self.owed) if self.kit is None else self.kit,
+            },
+        )
+
+
+def _ration(proposal: np.ndarray, capacity: float) -> np.ndarray:
+    """Cut a node's shipments (customers x SKUs) to ``capacity`` units in all: every
+    shipment scaled by the same factor, rounded down to whole units when the proposal is
+    in whole units (so a node never ships more than its capacity)."""
+    total = float(proposal.sum())
+    if total <= capacity:
+        return proposal
+    scaled = proposal * (capacity / total)
+    if np.array_equal(proposal, np.floor(proposal)):
+        scaled = np.floor(scaled)
+    return scaled

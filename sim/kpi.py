@@ -19,6 +19,7 @@ avg_backorders        average customer backorders
 avg_in_transit        average stock in transit or owed to nodes
 lost_sales            units lost
 orders_placed         orders placed, all nodes
+disrupted_periods     node-periods cut off by an outage (the node's supply or the node itself)
 ====================  =====================================================================
 
 Over replications each KPI gets its mean and the half-width of a 95% Student-t confidence
@@ -37,7 +38,15 @@ from scipy import stats
 from sim.engine import SimulationOutput
 from sim.network import Costs
 
-__all__ = ["KPI_NAMES", "replication_kpis", "sku_kpis", "summarize"]
+__all__ = [
+    "KPI_NAMES",
+    "NODE_KPI_NAMES",
+    "replication_kpis",
+    "node_kpis",
+    "echelon_kpis",
+    "sku_kpis",
+    "summarize",
+]
 
 KPI_NAMES = (
     "cost_per_period",
@@ -52,20 +61,29 @@ KPI_NAMES = (
     "avg_in_transit",
     "lost_sales",
     "orders_placed",
+    "disrupted_periods",
 )
 
 
 def _node_costs(
     out: SimulationOutput, costs: Costs, backorder_mode: bool
 ) -> list[dict[str, np.ndarray]]:
-    """Per node, per SKU cost rates (per period)."""
+    """Per node, per SKU cost rates (per period). Stock in transit on an edge (or waiting
+    at an assembly node for the rest of its kit) is charged to the receiving node at the
+    shipping node's local rate; from the external supplier it is free."""
     nodes = out.nodes
     by_name = {nd.name: nd for nd in nodes}
+    transit = [None] * len(nodes)
+    for e, ed in enumerate(out.edges):
+        i = nodes.index(by_name[ed.customer])
+        rate = by_name[ed.supplier].holding if ed.supplier is not None else 0.0
+        part = rate * out.edge_in_transit[e]
+        transit[i] = part if transit[i] is None else transit[i] + part
     rows = []
-    for nd, tot in zip(nodes, out.totals, strict=True):
+    for i, (nd, tot) in enumerate(zip(nodes, out.totals, strict=True)):
         T = max(tot.n_periods, 1e-300)
-        transit_rate = by_name[nd.supplier].holding if nd.supplier in by_name else 0.0
-        holding = (nd.holding * tot.on_hand + transit_rate * tot.in_transit) / T
+        in_transit = transit[i] if transit[i] is not None else 0.0 * tot.in_transit
+        holding = (nd.holding * tot.on_hand + in_transit) / T
         if nd.demand_facing:
             shortage = (
                 costs.backorder * tot.backorders if backorder_mode else costs.lost_sale * tot.lost
@@ -103,7 +121,99 @@ def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> 
         "avg_in_transit": sum(float(t.in_transit.sum()) for t in out.totals) / T,
         "lost_sales": sum(float(t.lost.sum()) for t in front),
         "orders_placed": sum(float(t.orders.sum()) for t in out.totals),
+        "disrupted_periods": sum(float(t.disrupted_periods) for t in out.totals),
     }
+
+
+#: Per-node KPIs (``metrics.json`` ``"nodes"``); see :func:`node_kpis`.
+NODE_KPI_NAMES = (
+    "cost_per_period",
+    "holding_cost",
+    "shortage_cost",
+    "ordering_cost",
+    "avg_on_hand",
+    "avg_backorders",
+    "avg_in_transit",
+    "fill_rate",
+    "orders_placed",
+    "disrupted_periods",
+    "bullwhip",
+)
+
+
+def _variance(total: np.ndarray, total_sq: np.ndarray, T: float) -> float:
+    """Summed over SKUs: the variance over periods of a per-period series, from its sum and
+    sum of squares."""
+    mean = total / T
+    return float(np.maximum(total_sq / T - mean * mean, 0.0).sum())
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def node_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[str, dict]:
+    """KPIs of each node of one replication, by node name.
+
+    ``avg_backorders`` at a demand-facing node counts its customers' backorders, at an
+    upstream node the units it owes its customer nodes at period end; ``fill_rate`` is the
+    share of customer demand served from stock, or at an upstream node the share of its
+    customers' orders shipped in the period they were placed; ``bullwhip`` is the variance
+    of the orders the node places over the variance of what is asked of it (customer demand
+    and customers' orders), both per period and summed over SKUs (Lee, Padmanabhan & Whang
+    1997). Stock in transit counts at the receiving node.
+    """
+    nc = _node_costs(out, costs, unmet_demand == "backorder")
+    result = {}
+    for nd, tot, c in zip(out.nodes, out.totals, nc, strict=True):
+        T = max(tot.n_periods, 1e-300)
+        holding, shortage, ordering = (
+            float(c[k].sum()) for k in ("holding", "shortage", "ordering")
+        )
+        if nd.demand_facing:
+            fill = _ratio(float(tot.served.sum()), float(tot.demand.sum()))
+        elif tot.asked_children is not None:
+            asked = float(tot.asked_children.sum())
+            fill = _ratio(asked - float(tot.short_children.sum()), asked)
+        else:
+            fill = math.nan
+        bullwhip = math.nan
+        if tot.ordered_sq is not None and tot.incoming is not None:
+            bullwhip = _ratio(
+                _variance(tot.ordered, tot.ordered_sq, T),
+                _variance(tot.incoming, tot.incoming_sq, T),
+            )
+        result[nd.name] = {
+            "cost_per_period": holding + shortage + ordering,
+            "holding_cost": holding,
+            "shortage_cost": shortage,
+            "ordering_cost": ordering,
+            "avg_on_hand": float(tot.on_hand.sum()) / T,
+            "avg_backorders": float(tot.backorders.sum()) / T,
+            "avg_in_transit": float(tot.in_transit.sum()) / T,
+            "fill_rate": fill,
+            "orders_placed": float(tot.orders.sum()),
+            "disrupted_periods": float(tot.disrupted_periods),
+            "bullwhip": bullwhip,
+        }
+    return result
+
+
+def echelon_kpis(out: SimulationOutput, echelon: np.ndarray) -> dict[str, dict[str, float]]:
+    """Bullwhip per echelon (0: nodes with nothing below): summed order variance of its
+    nodes over the summed variance of what is asked of them."""
+    result = {}
+    for k in range(int(np.max(echelon)) + 1):
+        num = den = 0.0
+        for i in np.flatnonzero(echelon == k):
+            tot = out.totals[i]
+            if tot.ordered_sq is None or tot.incoming is None:
+                continue
+            T = max(tot.n_periods, 1e-300)
+            num += _variance(tot.ordered, tot.ordered_sq, T)
+            den += _variance(tot.incoming, tot.incoming_sq, T)
+        result[str(k)] = {"bullwhip": _ratio(num, den)}
+    return result
 
 
 def sku_kpis(
@@ -155,8 +265,10 @@ def summarize(per_replication: list[dict[str, float]]) -> dict[str, dict[str, An
             half = float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
         else:
             half = None
+        if half is not None and math.isnan(half):
+            half = None
         out[name] = {
-            "mean": mean,
+            "mean": None if math.isnan(mean) else mean,
             "ci95": half,
             "per_replication": [None if math.isnan(v) else float(v) for v in values],
         }

@@ -135,6 +135,12 @@ class LeadTimeModel(ABC):
     def _periodic(self, x: np.ndarray) -> np.ndarray:
         return np.rint(x).astype(np.int64)
 
+    @property
+    def constant(self) -> int | None:
+        """The lead time of every order when it is one fixed number of periods, else None
+        (the engine then needs no per-order grid)."""
+        return None
+
     def sample(self, rng: np.random.Generator, n_periods: int) -> np.ndarray:
         """Lead time (whole periods, int64 >= 0) of an order placed in period ``t`` for SKU
         ``i``: shape ``(n_periods, n_skus)``."""
@@ -199,6 +205,10 @@ class Deterministic(LeadTimeModel):
 
     def _homogeneous(self) -> bool:
         return self._value.ndim == 0 or bool(np.all(self._value == self._value[0]))
+
+    @property
+    def constant(self) -> int | None:
+        return int(self._value.reshape(-1)[0]) if self._homogeneous() else None
 
 
 class Poisson(LeadTimeModel):

@@ -1,22 +1,41 @@
-"""Supply networks: stocking nodes joined by supply edges.
+"""Supply networks: stocking nodes joined by supply edges, compiled once into arrays.
 
-A network is a list of *stocking nodes* (stores, warehouses, distribution centres), each
-holding all SKUs, and *edges* that say who supplies whom and how long shipments take.
-Nodes are listed downstream first: node 0 faces customer demand. Every node has one
-supplier: another node of the network, or the external supplier (unlimited, or capacitated
-per SKU and period). This covers the single-node and serial systems built here; a
-distribution network (one DC feeding many stores) is the same model with several nodes
-naming the same supplier, and assembly adds edges per component: the engine walks
-``Network.nodes`` in this order and never assumes a chain.
+A network is a directed acyclic graph. *Nodes* are stocking points (stores, warehouses,
+distribution centres, component and product stocks), each holding all SKUs. *Edges* say
+who supplies whom: an edge runs from a supplier (another node, or the external supplier,
+``supplier=None``, named ``external`` in configuration files) to a customer node, with a
+lead time, an optional capacity and, for assembly, the number of units of the supplier's
+item in one unit of the customer's (a bill of materials). Several nodes may face
+customers; a node may supply several children (distribution) and, for assembly, receive
+from several suppliers: it then orders kits, one ``units`` of every component per unit.
 
-Costs (per unit per period, per SKU arrays after :meth:`Network.bind`):
+Every shape is a small graph built by the same engine:
+
+``Single``        one node fed by the external supplier;
+``Serial``        a chain ``stage1 <- stage2 <- ... <- stageN <- external``;
+``Distribution``  ``warehouse`` feeding ``store1 .. storeN`` (one DC, many stores);
+``Assembly``      ``component1 .. componentK`` (each fed externally) assembled into ``product``;
+``Graph``         any acyclic network from YAML (inline, or ``file=``).
+
+:meth:`Network.build` turns a shape into :class:`Node` and :class:`Edge` lists and
+compiles them into a :class:`Topology`: nodes sorted downstream first (by *echelon*: 0 for
+nodes with nothing below them, 1 for their suppliers, ...), edges sorted by customer,
+supplier and customer indices, and the ``content`` matrix (units of item ``i`` in one unit
+held at ``j``; nonzero where ``j`` is at or below ``i``) that turns echelon positions into
+one product. Configuration errors (a cycle, an unknown node, a node no supplier reaches, no
+demand-facing node, a bill of materials on a node with one supplier, a negative capacity)
+name the key and the value.
+
+Costs (per unit per period, per SKU arrays after :meth:`Network.build`):
 
 * holding: charged on each node's end-of-period on-hand stock at that node's *local*
-  holding rate, and on stock in transit to a node at the rate of the node that shipped it
-  (it still owns the goods); goods in transit from the external supplier cost nothing;
+  holding rate, and on stock in transit on an edge (or waiting at an assembly node for the
+  rest of its kit) at the rate of the node that shipped it (it still owns the goods); goods
+  from the external supplier cost nothing until they arrive;
 * backorder or lost-sale penalty: at demand-facing nodes only, per unit backordered at
   period end or per unit lost;
-* ordering: a fixed cost per order placed and a unit cost per unit ordered.
+* ordering: a fixed cost per order placed (one per node and review, whatever the number of
+  its suppliers) and a unit cost per unit ordered.
 
 This is the cost accounting of Clark & Scarf (1960) and Chen & Zheng (1994) for serial
 systems, under which local holding rates are sums of echelon rates.
@@ -25,16 +44,33 @@ systems, under which local holding rates are sums of echelon rates.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sim import allocation as alloc
 from sim import leadtime as lt
 
-__all__ = ["Costs", "Node", "Network", "Single", "Serial", "EXTERNAL", "make_lead_time"]
+__all__ = [
+    "Costs",
+    "Node",
+    "Edge",
+    "Topology",
+    "Network",
+    "Single",
+    "Serial",
+    "Distribution",
+    "Assembly",
+    "Graph",
+    "EXTERNAL",
+    "make_lead_time",
+]
 
-EXTERNAL = "supplier"
+#: How configuration files name the external supplier (``supplier=None`` in an :class:`Edge`).
+EXTERNAL = "external"
 UNMET_MODES = ("backorder", "lost_sales")
 
 
@@ -46,6 +82,16 @@ def _non_negative(name: str, value: Any) -> float:
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name}(={value!r}) must be >= 0")
     return v
+
+
+def _optional_non_negative(name: str, value: Any) -> float | None:
+    return None if value is None else _non_negative(name, value)
+
+
+def _count(name: str, value: Any, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name}(={value!r}) must be an integer >= {low}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -70,8 +116,8 @@ def make_lead_time(value: Any, key: str = "network.lead_time") -> lt.LeadTimeMod
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{key}(={value!r}) must be a number of periods or a lead-time model")
     if isinstance(value, int | float | np.integer | np.floating):
-        if value < 0:
-            raise ValueError(f"{key}(={value}) must be >= 0")
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{key}(={value}) must be a whole number of periods >= 0")
         if float(value) != int(value):
             raise ValueError(f"{key}(={value}) must be a whole number of periods")
         return lt.Deterministic(value=int(value))
@@ -80,30 +126,248 @@ def make_lead_time(value: Any, key: str = "network.lead_time") -> lt.LeadTimeMod
 
 @dataclass
 class Node:
-    """A stocking node. ``supplier`` names the upstream node or :data:`EXTERNAL`."""
+    """A stocking node. ``role`` groups nodes for per-node parameters (``store``,
+    ``warehouse``, ``stage``, ``component``, ``product`` or a user's own); ``capacity`` is
+    the total number of units the node can ship per period, all SKUs and customers together.
+    Demand-facing nodes draw their customers' demand from the stream ``demand_stream``,
+    scaled by ``demand_weight``."""
 
     name: str
-    supplier: str
-    lead_time: lt.LeadTimeModel
     holding: float
     demand_facing: bool = False
-    supplier_capacity: float | None = None  # units per SKU per period from EXTERNAL
+    capacity: float | None = None
+    role: str = "node"
+    demand_weight: float = 1.0
+    demand_stream: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.demand_stream:
+            self.demand_stream = f"demand/{self.name}"
+
+
+@dataclass
+class Edge:
+    """A supply edge: ``supplier`` (a node name, or None for the external supplier) ships to
+    ``customer`` after ``lead_time``; at most ``capacity`` units per SKU and period; each unit
+    of the customer's item takes ``units`` of the supplier's (assembly)."""
+
+    supplier: str | None
+    customer: str
+    lead_time: lt.LeadTimeModel
+    capacity: float | None = None
+    units: float = 1.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.supplier or EXTERNAL}->{self.customer}"
+
+
+@dataclass(frozen=True)
+class Topology:
+    """A compiled network: arrays only. Nodes are indexed downstream first, edges by
+    customer. ``supplier[e] == -1`` is the external supplier."""
+
+    names: tuple[str, ...]
+    roles: tuple[str, ...]
+    echelon: np.ndarray  # (nodes,) 0 = nothing below, k = 1 + max echelon of its customers
+    supplier: np.ndarray  # (edges,) node index or -1
+    customer: np.ndarray  # (edges,)
+    units: np.ndarray  # (edges,) supplier units per customer unit
+    content: np.ndarray  # (nodes, nodes): units of item i in one unit held at node j
+    demand_nodes: np.ndarray  # nodes whose customers buy
+    inbound: tuple[np.ndarray, ...]  # per node, its inbound edges
+    outbound: tuple[np.ndarray, ...]  # per node, its outbound edges
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.names)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.supplier.shape[0])
+
+    @property
+    def below(self) -> np.ndarray:
+        """(nodes, nodes) bool: node j is node i or downstream of it."""
+        return self.content > 0
+
+    @property
+    def echelon_ranges(self) -> list[tuple[int, int]]:
+        """Contiguous node ranges ``[start, stop)`` of each echelon, downstream first."""
+        out, start = [], 0
+        for k in range(int(self.echelon.max()) + 1):
+            stop = start + int(np.sum(self.echelon == k))
+            out.append((start, stop))
+            start = stop
+        return out
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+def compile_topology(nodes: list[Node], edges: list[Edge], key: str = "network") -> Topology:
+    """Validate a node and edge list and compile it; reorders ``nodes`` and ``edges`` in
+    place (downstream first, edges by customer) so that indices agree with the topology."""
+    if not nodes:
+        raise ValueError(f"{key}.nodes(=[]) must list at least one node")
+    names = [nd.name for nd in nodes]
+    for i, nd in enumerate(nodes):
+        if not isinstance(nd.name, str) or not nd.name or nd.name == EXTERNAL:
+            raise ValueError(
+                f"{key}.nodes[{i}].name(={nd.name!r}) must be a non-empty name other than "
+                f"{EXTERNAL!r} (which names the external supplier)"
+            )
+        if names.count(nd.name) > 1:
+            raise ValueError(f"{key}.nodes[{i}].name(={nd.name!r}) is used twice")
+    pos = {n: i for i, n in enumerate(names)}
+    for e, ed in enumerate(edges):
+        for end in ("supplier", "customer"):
+            value = getattr(ed, end)
+            if end == "supplier" and value is None:
+                continue
+            if value not in pos:
+                raise ValueError(
+                    f"{key}.edges[{e}].{end}(={value!r}) names no node; nodes: "
+                    f"{', '.join(names)}" + (f" (or {EXTERNAL})" if end == "supplier" else "")
+                )
+        if ed.supplier == ed.customer:
+            raise ValueError(f"{key}.edges[{e}]({ed.name}) is a cycle: a node supplies itself")
+    seen = set()
+    for e, ed in enumerate(edges):
+        if (ed.supplier, ed.customer) in seen:
+            raise ValueError(f"{key}.edges[{e}]({ed.name}) is listed twice")
+        seen.add((ed.supplier, ed.customer))
+    if not any(nd.demand_facing for nd in nodes):
+        raise ValueError(f"{key}: no node faces customer demand; mark one with demand: true")
+    n = len(nodes)
+    children = [[pos[ed.customer] for ed in edges if ed.supplier == nd.name] for nd in nodes]
+    # echelon by depth-first search; a node met again on the current path closes a cycle
+    echelon = [-1] * n
+    state = [0] * n  # 0 new, 1 on the path, 2 done
+
+    def visit(i: int, path: list[int]) -> int:
+        if state[i] == 1:
+            cycle = " -> ".join(names[j] for j in path[path.index(i) :] + [i])
+            raise ValueError(f"{key}.edges form a cycle ({cycle}); a network must be acyclic")
+        if state[i] == 2:
+            return echelon[i]
+        state[i] = 1
+        below = [visit(c, path + [i]) for c in children[i]]
+        echelon[i] = 1 + max(below) if below else 0
+        state[i] = 2
+        return echelon[i]
+
+    for i in range(n):
+        visit(i, [])
+    # every node must be reached from the external supplier
+    reached = set()
+    frontier = [pos[ed.customer] for ed in edges if ed.supplier is None]
+    while frontier:
+        i = frontier.pop()
+        if i not in reached:
+            reached.add(i)
+            frontier.extend(children[i])
+    for i, nd in enumerate(nodes):
+        if i not in reached:
+            raise ValueError(
+                f"{key}.nodes[{i}].name(={nd.name!r}): no supplier reaches this node; add an "
+                f"edge into it (supplier: {EXTERNAL} for outside supply)"
+            )
+    n_in = [sum(1 for ed in edges if ed.customer == nd.name) for nd in nodes]
+    for e, ed in enumerate(edges):
+        if ed.capacity is not None:
+            ed.capacity = _non_negative(f"{key}.edges[{e}].capacity", ed.capacity)
+        units = ed.units
+        if units is None:
+            ed.units = 1.0
+        else:
+            units = _non_negative(f"{key}.edges[{e}].units", units)
+            if units <= 0:
+                raise ValueError(f"{key}.edges[{e}].units(={ed.units!r}) must be > 0")
+            if n_in[pos[ed.customer]] == 1 and units != 1.0:
+                raise ValueError(
+                    f"{key}.edges[{e}].units(={ed.units!r}): a bill of materials needs an "
+                    f"assembly node, but {ed.customer!r} has one supplier"
+                )
+            ed.units = units
+    for i, nd in enumerate(nodes):
+        if nd.capacity is not None:
+            nd.capacity = _non_negative(f"{key}.nodes[{i}].capacity", nd.capacity)
+        nd.holding = _non_negative(f"{key}.nodes[{i}].holding", nd.holding)
+        w = _non_negative(f"{key}.nodes[{i}].demand_weight", nd.demand_weight)
+        if nd.demand_facing and w <= 0:
+            raise ValueError(f"{key}.nodes[{i}].demand_weight(={nd.demand_weight!r}) must be > 0")
+    # sort: downstream first (echelon), then as listed; edges by customer, then supplier
+    order = sorted(range(n), key=lambda i: (echelon[i], i))
+    nodes[:] = [nodes[i] for i in order]
+    new = {names[i]: k for k, i in enumerate(order)}
+    edges[:] = sorted(
+        edges, key=lambda ed: (new[ed.customer], -1 if ed.supplier is None else new[ed.supplier])
+    )
+    names = tuple(nd.name for nd in nodes)
+    supplier = np.array([-1 if ed.supplier is None else new[ed.supplier] for ed in edges], int)
+    customer = np.array([new[ed.customer] for ed in edges], dtype=np.int64)
+    units = np.array([ed.units for ed in edges], dtype=float)
+    # content[i, j] = sum over paths j ~> ... up to i of the product of units; computed from
+    # the customers upwards: row of node j = e_j + sum over its outbound edges of units * row
+    # of the edge's customer
+    content = np.zeros((n, n))
+    for j in range(n):
+        content[j, j] = 1.0
+        for e in np.flatnonzero(supplier == j):
+            content[j] += units[e] * content[customer[e]]
+    return Topology(
+        names=names,
+        roles=tuple(nd.role for nd in nodes),
+        echelon=np.array([echelon[i] for i in order], dtype=np.int64),
+        supplier=supplier,
+        customer=customer,
+        units=units,
+        content=content,
+        demand_nodes=np.array([i for i, nd in enumerate(nodes) if nd.demand_facing], int),
+        inbound=tuple(np.flatnonzero(customer == i) for i in range(n)),
+        outbound=tuple(np.flatnonzero(supplier == i) for i in range(n)),
+    )
+
+
+def make_allocation(value: Any, key: str = "network.allocation") -> alloc.Allocation:
+    """An allocation rule from a config value: a rule object, or the name of one."""
+    if isinstance(value, alloc.Allocation):
+        return value
+    if isinstance(value, str) and value in alloc.RULES:
+        return alloc.RULES[value]()
+    raise ValueError(
+        f"{key}(={value!r}) must be one of {', '.join(alloc.RULES)} or a rule class "
+        "given by _target_ (see sim/allocation.py)"
+    )
 
 
 @dataclass
 class Network:
-    """Base class of network shapes. Subclasses build ``nodes`` (downstream first)."""
+    """Base class of network shapes. :meth:`_shape` returns nodes and edges; :meth:`build`
+    compiles them. ``allocation`` shares a short supplier's stock among its customers."""
 
     review_period: int = 1
+    allocation: Any = "fifo"
     nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    topology: Topology | None = None
 
-    def _check_review(self) -> None:
-        r = self.review_period
-        if isinstance(r, bool) or not isinstance(r, int | np.integer) or r < 1:
-            raise ValueError(f"network.review_period(={r!r}) must be an integer >= 1")
+    def _init_common(self, review_period: Any, allocation: Any) -> None:
+        self.review_period = _count("network.review_period", review_period)
+        self.allocation = make_allocation(allocation)
+        self.nodes, self.edges, self.topology = [], [], None
 
-    def build(self, costs: Costs) -> list[Node]:  # pragma: no cover - abstract
+    def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:  # pragma: no cover
         raise NotImplementedError
+
+    def build(self, costs: Costs) -> list[Node]:
+        """Nodes and edges for ``costs``, compiled (nodes downstream first)."""
+        nodes, edges = self._shape(costs)
+        self.topology = compile_topology(nodes, edges)
+        self.nodes, self.edges = nodes, edges
+        self.allocation.check([nd.name for nd in nodes])
+        return self.nodes
 
     def index(self, name: str) -> int:
         for i, n in enumerate(self.nodes):
@@ -111,13 +375,32 @@ class Network:
                 return i
         raise KeyError(name)
 
-    def supplier_index(self, i: int) -> int | None:
-        """Index of node ``i``'s supplier, or None for the external supplier."""
-        s = self.nodes[i].supplier
-        return None if s == EXTERNAL else self.index(s)
+    def inbound(self, i: int) -> list[Edge]:
+        return [self.edges[e] for e in self.topology.inbound[i]]
 
-    def children(self, i: int) -> list[int]:
-        return [j for j in range(len(self.nodes)) if self.supplier_index(j) == i]
+    def lead_time_stream(self, e: int) -> str:
+        """Stream key of edge ``e``'s lead times: the customer's name where it has one
+        supplier (as for single and serial networks), else the edge's name."""
+        ed = self.edges[e]
+        only = len(self.topology.inbound[self.topology.customer[e]]) == 1
+        return ed.customer if only else ed.name
+
+
+def _per_stage(key: str, value: Any, n: int) -> list[Any]:
+    if isinstance(value, Sequence) and not isinstance(value, str | Mapping):
+        values = list(value)
+        if len(values) != n:
+            raise ValueError(f"{key}(={values}) must have one entry per stage ({n})")
+        return values
+    return [value] * n
+
+
+def _lead_times(key: str, value: Any, n: int) -> list[lt.LeadTimeModel]:
+    # deep copies: a shared lead-time model must not share per-SKU state between edges
+    return [
+        make_lead_time(copy.deepcopy(v), f"{key}[{i}]" if n > 1 else key)
+        for i, v in enumerate(_per_stage(key, value, n))
+    ]
 
 
 class Single(Network):
@@ -131,19 +414,17 @@ class Single(Network):
         supplier_capacity: float | None = None,
         name: str = "store",
     ):
-        super().__init__(review_period=review_period)
-        self._check_review()
+        super().__init__()
+        self._init_common(review_period, "fifo")
         self.lead_time = make_lead_time(lead_time)
-        if supplier_capacity is not None:
-            supplier_capacity = _non_negative("network.supplier_capacity", supplier_capacity)
-        self.supplier_capacity = supplier_capacity
+        self.supplier_capacity = _optional_non_negative(
+            "network.supplier_capacity", supplier_capacity
+        )
         self.name = name
 
-    def build(self, costs: Costs) -> list[Node]:
-        self.nodes = [
-            Node(self.name, EXTERNAL, self.lead_time, costs.holding, True, self.supplier_capacity)
-        ]
-        return self.nodes
+    def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:
+        node = Node(self.name, costs.holding, True, role=self.name, demand_stream="demand")
+        return [node], [Edge(None, self.name, self.lead_time, self.supplier_capacity)]
 
 
 class Serial(Network):
@@ -162,49 +443,287 @@ class Serial(Network):
         review_period: int = 1,
         supplier_capacity: float | None = None,
     ):
-        super().__init__(review_period=review_period)
-        self._check_review()
-        if isinstance(stages, bool) or not isinstance(stages, int | np.integer) or stages < 1:
-            raise ValueError(f"network.stages(={stages!r}) must be an integer >= 1")
-        self.stages = int(stages)
-        if (
-            isinstance(lead_time, list | tuple)
-            or hasattr(lead_time, "__len__")
-            and not isinstance(lead_time, str | dict)
-        ):
-            values = list(lead_time)
-            if len(values) != self.stages:
-                raise ValueError(
-                    f"network.lead_time(={values}) must have one entry per stage ({self.stages})"
-                )
-        else:
-            values = [lead_time] * self.stages
-        # deep copies: a shared lead-time model must not share per-SKU state between stages
-        self.lead_times = [
-            make_lead_time(copy.deepcopy(v), f"network.lead_time[{i}]")
-            for i, v in enumerate(values)
-        ]
+        super().__init__()
+        self._init_common(review_period, "fifo")
+        self.stages = _count("network.stages", stages)
+        self.lead_times = _lead_times("network.lead_time", lead_time, self.stages)
         if holding is not None:
-            holding = list(holding)
-            if len(holding) != self.stages:
-                raise ValueError(
-                    f"network.holding(={holding}) must have one entry per stage ({self.stages})"
-                )
-            holding = [_non_negative(f"network.holding[{i}]", h) for i, h in enumerate(holding)]
+            holding = [
+                _non_negative(f"network.holding[{i}]", h)
+                for i, h in enumerate(_per_stage("network.holding", holding, self.stages))
+            ]
         self.holding = holding
-        if supplier_capacity is not None:
-            supplier_capacity = _non_negative("network.supplier_capacity", supplier_capacity)
-        self.supplier_capacity = supplier_capacity
+        self.supplier_capacity = _optional_non_negative(
+            "network.supplier_capacity", supplier_capacity
+        )
 
-    def build(self, costs: Costs) -> list[Node]:
+    def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:
         n = self.stages
         holding = self.holding or [costs.holding * (n - j) / n for j in range(n)]
-        nodes = []
+        nodes, edges = [], []
         for j in range(n):
-            supplier = f"stage{j + 2}" if j + 1 < n else EXTERNAL
+            name = f"stage{j + 1}"
+            nodes.append(Node(name, holding[j], j == 0, role="stage", demand_stream="demand"))
+            supplier = f"stage{j + 2}" if j + 1 < n else None
             cap = self.supplier_capacity if j + 1 == n else None
-            nodes.append(
-                Node(f"stage{j + 1}", supplier, self.lead_times[j], holding[j], j == 0, cap)
+            edges.append(Edge(supplier, name, self.lead_times[j], cap))
+        return nodes, edges
+
+
+def _role_values(key: str, value: Any, roles: tuple[str, ...], default: dict) -> dict:
+    """``{role: number}`` from a number (all roles) or a mapping by role."""
+    if value is None:
+        return dict(default)
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k not in roles]
+        if unknown:
+            raise ValueError(
+                f"{key}.{unknown[0]}(={value[unknown[0]]!r}): no role {unknown[0]!r}; "
+                f"roles: {', '.join(roles)}"
             )
-        self.nodes = nodes
-        return nodes
+        out = dict(default)
+        out.update({k: _non_negative(f"{key}.{k}", v) for k, v in value.items()})
+        return out
+    v = _non_negative(key, value)
+    return {r: v for r in roles}
+
+
+class Distribution(Network):
+    """One warehouse (DC) feeding ``stores`` stores: ``warehouse`` and ``store1 .. storeN``.
+
+    ``lead_time`` is the warehouse -> store shipping time (a number or a lead-time model),
+    ``warehouse_lead_time`` the external supplier -> warehouse time. ``holding`` is
+    ``{warehouse: h0, store: h1}`` (or one number); left null, the warehouse holds at half
+    ``costs.holding`` and the stores at ``costs.holding``. ``store_weights`` gives each
+    store's relative demand (default equal; demand per store is ``demand.*`` times the
+    weight). ``capacity`` caps what the warehouse ships per period, all SKUs and stores
+    together; ``store_capacity`` caps each warehouse -> store edge per SKU and period;
+    ``supplier_capacity`` the external edge. ``allocation`` shares the warehouse's stock
+    when it cannot cover what the stores are owed (``fifo``, ``proportional``,
+    ``priority``; see :mod:`sim.allocation`).
+    """
+
+    ROLES = ("warehouse", "store")
+
+    def __init__(
+        self,
+        *,
+        stores: int = 10,
+        lead_time: Any = 2,
+        warehouse_lead_time: Any = 4,
+        allocation: Any = "fifo",
+        store_weights: list[float] | None = None,
+        holding: Any = None,
+        capacity: float | None = None,
+        store_capacity: float | None = None,
+        supplier_capacity: float | None = None,
+        review_period: int = 1,
+    ):
+        super().__init__()
+        self._init_common(review_period, allocation)
+        self.stores = _count("network.stores", stores)
+        self.store_lead_times = [
+            make_lead_time(copy.deepcopy(lead_time), "network.lead_time")
+            for _ in range(self.stores)
+        ]
+        self.warehouse_lead_time = make_lead_time(
+            warehouse_lead_time, "network.warehouse_lead_time"
+        )
+        if store_weights is None:
+            weights = [1.0] * self.stores
+        else:
+            if isinstance(store_weights, str | Mapping) or not isinstance(store_weights, Sequence):
+                raise ValueError(f"network.store_weights(={store_weights!r}) must be a list")
+            weights = list(store_weights)
+            if len(weights) != self.stores:
+                raise ValueError(
+                    f"network.store_weights(={weights}) must have one entry per store "
+                    f"({self.stores})"
+                )
+            weights = [
+                _non_negative(f"network.store_weights[{i}]", w) for i, w in enumerate(weights)
+            ]
+            if any(w <= 0 for w in weights):
+                raise ValueError(f"network.store_weights(={weights}) must all be > 0")
+        self.store_weights = weights
+        self._holding = holding
+        _role_values("network.holding", holding, self.ROLES, {})  # validate early
+        self.capacity = _optional_non_negative("network.capacity", capacity)
+        self.store_capacity = _optional_non_negative("network.store_capacity", store_capacity)
+        self.supplier_capacity = _optional_non_negative(
+            "network.supplier_capacity", supplier_capacity
+        )
+
+    def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:
+        h = _role_values(
+            "network.holding",
+            self._holding,
+            self.ROLES,
+            {"warehouse": costs.holding / 2, "store": costs.holding},
+        )
+        nodes = [Node("warehouse", h["warehouse"], capacity=self.capacity, role="warehouse")]
+        edges = [Edge(None, "warehouse", self.warehouse_lead_time, self.supplier_capacity)]
+        for i in range(self.stores):
+            name = f"store{i + 1}"
+            nodes.append(
+                Node(name, h["store"], True, role="store", demand_weight=self.store_weights[i])
+            )
+            edges.append(Edge("warehouse", name, self.store_lead_times[i], self.store_capacity))
+        return nodes, edges
+
+
+class Assembly(Network):
+    """``components`` component stocks, each fed by the external supplier after its own
+    ``component_lead_time`` (one number or a list), assembled into ``product`` with
+    ``assembly_lead_time``: the product node orders kits of ``units`` of every component per
+    unit (default one each); a kit ships only when every component is there. ``holding`` is
+    ``{component: h_c, product: h_p}`` or one number; left null, components hold at
+    ``costs.holding / (2 K)`` each and the product at ``costs.holding``."""
+
+    ROLES = ("component", "product")
+
+    def __init__(
+        self,
+        *,
+        components: int = 2,
+        component_lead_time: Any = (2, 4),
+        assembly_lead_time: Any = 1,
+        units: list[float] | None = None,
+        holding: Any = None,
+        review_period: int = 1,
+    ):
+        super().__init__()
+        self._init_common(review_period, "fifo")
+        self.components = _count("network.components", components)
+        self.component_lead_times = _lead_times(
+            "network.component_lead_time", component_lead_time, self.components
+        )
+        self.assembly_lead_time = assembly_lead_time
+        _lead_times("network.assembly_lead_time", assembly_lead_time, 1)
+        units = _per_stage("network.units", 1.0 if units is None else units, self.components)
+        self.units = [_non_negative(f"network.units[{i}]", u) for i, u in enumerate(units)]
+        if any(u <= 0 for u in self.units):
+            raise ValueError(f"network.units(={self.units}) must all be > 0")
+        self._holding = holding
+        _role_values("network.holding", holding, self.ROLES, {})
+
+    def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:
+        k = self.components
+        h = _role_values(
+            "network.holding",
+            self._holding,
+            self.ROLES,
+            {"component": costs.holding / (2 * k), "product": costs.holding},
+        )
+        nodes = [Node("product", h["product"], True, role="product", demand_stream="demand")]
+        edges = []
+        for i in range(k):
+            name = f"component{i + 1}"
+            nodes.append(Node(name, h["component"], role="component"))
+            edges.append(Edge(None, name, self.component_lead_times[i]))
+            lead = make_lead_time(
+                copy.deepcopy(self.assembly_lead_time), "network.assembly_lead_time"
+            )
+            edges.append(Edge(name, "product", lead, None, self.units[i] if k > 1 else None))
+        return nodes, edges
+
+
+class Graph(Network):
+    """Any acyclic network from YAML: ``nodes`` and ``edges`` inline, or ``file=`` naming a
+    YAML file with those two keys (it replaces the inline ones).
+
+    Each node: ``name``, ``holding`` (null: ``costs.holding``), ``demand`` (true where
+    customers buy), optional ``capacity`` (units shipped per period, all SKUs), ``role``
+    (for per-node policy parameters; default the name) and ``demand_weight``. Each edge:
+    ``supplier`` (a node, or ``external``), ``customer``, ``lead_time`` (a number or a
+    lead-time model with ``_target_``), optional ``capacity`` (units per SKU and period) and
+    ``units`` (assembly: supplier units per customer unit; only on nodes with several
+    suppliers).
+    """
+
+    NODE_KEYS = ("name", "holding", "demand", "capacity", "role", "demand_weight")
+    EDGE_KEYS = ("supplier", "customer", "lead_time", "capacity", "units")
+
+    def __init__(
+        self,
+        *,
+        nodes: list[dict] | None = None,
+        edges: list[dict] | None = None,
+        file: str | None = None,
+        allocation: Any = "fifo",
+        review_period: int = 1,
+    ):
+        super().__init__()
+        self._init_common(review_period, allocation)
+        if file is not None:  # a file replaces any inline nodes and edges
+            nodes, edges = self._read(file)
+        if not isinstance(nodes, list) or not nodes:
+            raise ValueError(f"network.nodes(={nodes!r}) must be a list of nodes")
+        if not isinstance(edges, list) or not edges:
+            raise ValueError(f"network.edges(={edges!r}) must be a list of edges")
+        self._node_specs = [self._spec("nodes", i, s, self.NODE_KEYS) for i, s in enumerate(nodes)]
+        self._edge_specs = [self._spec("edges", i, s, self.EDGE_KEYS) for i, s in enumerate(edges)]
+        for i, s in enumerate(self._node_specs):
+            if "name" not in s:
+                raise ValueError(f"network.nodes[{i}](={s!r}) needs a name")
+        for i, s in enumerate(self._edge_specs):
+            if "customer" not in s or "lead_time" not in s:
+                raise ValueError(f"network.edges[{i}](={s!r}) needs a customer and a lead_time")
+            s["lead_time"] = make_lead_time(s["lead_time"], f"network.edges[{i}].lead_time")
+            supplier = s.get("supplier", EXTERNAL)
+            s["supplier"] = None if supplier in (None, EXTERNAL) else supplier
+
+    @staticmethod
+    def _read(file: str) -> tuple[Any, Any]:
+        import yaml
+
+        path = Path(file)
+        try:
+            data = yaml.safe_load(path.read_text())
+        except OSError as exc:
+            raise ValueError(f"network.file(={file!r}) cannot be read: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            first = str(exc).splitlines()[0]
+            raise ValueError(f"network.file(={file!r}) is not valid YAML: {first}") from None
+        if not isinstance(data, Mapping):
+            raise ValueError(f"network.file(={file!r}) must hold a mapping with nodes and edges")
+        if "network" in data and isinstance(data["network"], Mapping):
+            data = data["network"]
+        return data.get("nodes"), data.get("edges")
+
+    @staticmethod
+    def _spec(group: str, i: int, spec: Any, keys: tuple[str, ...]) -> dict:
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"network.{group}[{i}](={spec!r}) must be a mapping")
+        unknown = [k for k in spec if k not in keys]
+        if unknown:
+            raise ValueError(
+                f"network.{group}[{i}].{unknown[0]}: unknown key; expected one of {list(keys)}"
+            )
+        return dict(spec)
+
+    def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:
+        nodes = []
+        for s in self._node_specs:
+            holding = s.get("holding")
+            nodes.append(
+                Node(
+                    s["name"],
+                    costs.holding if holding is None else holding,
+                    bool(s.get("demand", False)),
+                    s.get("capacity"),
+                    str(s.get("role") or s["name"]),
+                    s.get("demand_weight", 1.0),
+                )
+            )
+        edges = [
+            Edge(
+                s["supplier"],
+                s["customer"],
+                copy.deepcopy(s["lead_time"]),
+                s.get("capacity"),
+                s.get("units"),
+            )
+            for s in self._edge_specs
+        ]
+        return nodes, edges

@@ -27,9 +27,10 @@ from forecasters.base import Forecaster
 from policies.base import NetworkContext, PlanningContext, Policy
 from sim.continuous import ContinuousSimulation
 from sim.demand import YEAR, DemandModel
+from sim.disruption import Disruptions
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
 from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
-from sim.kpi import replication_kpis, sku_kpis, summarize
+from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network
 from sim.rng import Streams
 
@@ -53,6 +54,7 @@ class Scenario:
     initial_stock: Any = "auto"
     forecaster: Forecaster | None = None
     forecasting: ForecastSettings = field(default_factory=ForecastSettings)
+    disruption: Disruptions | None = None
 
     def __post_init__(self) -> None:
         if self.unmet_demand not in UNMET_MODES:
@@ -85,23 +87,55 @@ class RunResult:
     population: pd.DataFrame
     outputs: list[SimulationOutput] | None = None
     shifts: pd.DataFrame | None = None
+    nodes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    echelons: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+
+
+def _node_demand(scenario: Scenario) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Mean and std of the customer demand that reaches each node: the summed demand of the
+    demand-facing nodes at or below it (each counted by the units of the node's item it
+    takes), stores independent."""
+    net, demand = scenario.network, scenario.demand
+    top = net.topology
+    mean, std = np.asarray(demand.mean(), dtype=float), np.asarray(demand.std(), dtype=float)
+    means, stds = [], []
+    for i in range(top.n_nodes):
+        terms = [
+            (top.content[i, j], net.nodes[j].demand_weight)
+            for j in top.demand_nodes
+            if top.content[i, j] > 0
+        ]
+        if terms == [(1.0, 1.0)]:  # one store below, as in single and serial networks
+            means.append(mean)
+            stds.append(std)
+            continue
+        m = sum(c * w * mean for c, w in terms) if terms else np.zeros_like(mean)
+        v = sum((c * demand.std(weight=w)) ** 2 for c, w in terms) if terms else 0.0 * mean
+        means.append(np.asarray(m, dtype=float))
+        stds.append(np.sqrt(v))
+    return means, stds
 
 
 def planning_contexts(scenario: Scenario) -> NetworkContext:
-    """What the policies may know: demand model, lead times and costs, per node."""
-    net, demand, costs = scenario.network, scenario.demand, scenario.costs
+    """What the policies may know, per node: the demand that reaches it, the lead time of
+    its supply (the longest, for an assembly node) and its costs."""
+    net, costs = scenario.network, scenario.costs
     n = scenario.n_skus
     ones = np.ones(n)
+    means, stds = _node_demand(scenario)
     contexts = []
-    for node in net.nodes:
+    for i, node in enumerate(net.nodes):
+        inbound = net.inbound(i)
+        lead = max(inbound, key=lambda ed: float(np.max(ed.lead_time.mean()))).lead_time
         contexts.append(
             PlanningContext(
                 n_skus=n,
-                demand_family=demand.family,
-                demand_mean=np.asarray(demand.mean(), dtype=float),
-                demand_std=np.asarray(demand.std(), dtype=float),
-                lead_time_mean=np.asarray(node.lead_time.mean(), dtype=float) * ones,
-                lead_time_std=np.asarray(node.lead_time.std(), dtype=float) * ones,
+                demand_family=scenario.demand.family,
+                demand_mean=means[i],
+                demand_std=stds[i],
+                lead_time_mean=np.asarray(lead.mean(), dtype=float) * ones,
+                lead_time_std=np.asarray(lead.std(), dtype=float) * ones,
                 review_period=net.review_period,
                 holding=node.holding * ones,
                 backorder=costs.backorder * ones,
@@ -111,9 +145,10 @@ def planning_contexts(scenario: Scenario) -> NetworkContext:
                 unmet_demand=scenario.unmet_demand,
                 continuous=scenario.review == "continuous",
                 node=node.name,
+                role=node.role,
             )
         )
-    return NetworkContext(contexts)
+    return NetworkContext(contexts, topology=net.topology)
 
 
 def _initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.ndarray]:
@@ -126,13 +161,15 @@ def _initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.nd
 def prepare(scenario: Scenario, policy: Policy, seed: int) -> tuple[list[Policy], NetworkContext]:
     """Draw the SKU population, build the network, derive missing policy parameters."""
     streams = Streams(seed)
-    scenario.network.build(scenario.costs)
+    net = scenario.network
+    net.build(scenario.costs)
     demand = scenario.demand
     plan = streams.get("promotions") if demand.has_promotions else None
     demand.setup(scenario.n_skus, streams.get("population"), plan)
-    for node in scenario.network.nodes:
-        node.lead_time.setup(scenario.n_skus, streams.get(f"population/lead_time/{node.name}"))
-    if scenario.review == "continuous" and len(scenario.network.nodes) != 1:
+    for e, edge in enumerate(net.edges):
+        key = net.lead_time_stream(e)
+        edge.lead_time.setup(scenario.n_skus, streams.get(f"population/lead_time/{key}"))
+    if scenario.review == "continuous" and len(net.nodes) != 1:
         raise ValueError("review=continuous supports network=single only")
     contexts = planning_contexts(scenario)
     policies = policy.for_network(contexts)
@@ -174,49 +211,45 @@ def simulate(
     _check_forecasting(scenario, policies)
     exog = _exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
+    node_rep, echelon_rep = [], []
     for rep in range(replications):
-        driver = None
+        drivers = None
         if scenario.forecaster is not None:
-            driver = _forecast_driver(scenario, contexts, streams, rep, horizon, warmup, exog)
+            drivers = _forecast_drivers(
+                scenario, contexts, policies, streams, rep, horizon, warmup, exog
+            )
         if scenario.review == "continuous":
+            edge = scenario.network.edges[0]
             sim = ContinuousSimulation(
                 node=nodes[0],
                 policy=policies[0],
                 n_skus=scenario.n_skus,
                 events=scenario.demand.sample_events(streams.get("demand", rep), float(horizon)),
-                lead_time=nodes[0].lead_time,
+                lead_time=edge.lead_time,
                 lead_time_rng=streams.get(f"lead_time/{nodes[0].name}", rep),
                 unmet_demand=scenario.unmet_demand,
                 horizon=float(horizon),
                 warmup=float(warmup),
                 initial_on_hand=initial[0],
                 trace_skus=trace_skus,
+                edge=edge,
             )
         else:
-            sim = PeriodicSimulation(
-                nodes=nodes,
-                supplier_index=[scenario.network.supplier_index(i) for i in range(len(nodes))],
-                policies=policies,
-                demand=scenario.demand.sample(streams.get("demand", rep), 0, horizon),
-                lead_times=[
-                    nd.lead_time.sample(streams.get(f"lead_time/{nd.name}", rep), horizon)
-                    for nd in nodes
-                ],
-                unmet_demand=scenario.unmet_demand,
-                review_period=scenario.network.review_period,
-                warmup=warmup,
-                initial_on_hand=initial,
-                trace_skus=trace_skus,
-                forecast_driver=driver,
+            sim = periodic_simulation(
+                scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
             )
         out = sim.run()
         kpis = replication_kpis(out, scenario.costs, scenario.unmet_demand)
-        if driver is not None:
-            kpis.update(driver.accuracy.summary())
-            kpis["shifts_detected"] = float(len(driver.shifts))
-            kpis["refits"] = float(driver.refits)
-            shift_frames.append(pd.DataFrame(driver.shift_table()).assign(replication=rep))
+        if drivers:
+            kpis.update(_forecast_kpis(scenario, drivers))
+            for i, (driver, _) in drivers.items():
+                shifts = pd.DataFrame(driver.shift_table()).assign(replication=rep)
+                if len(drivers) > 1:
+                    shifts = shifts.assign(node=nodes[i].name)
+                shift_frames.append(shifts)
         per_rep.append(kpis)
+        node_rep.append(node_kpis(out, scenario.costs, scenario.unmet_demand))
+        echelon_rep.append(echelon_kpis(out, scenario.network.topology.echelon))
         sku_frames.append(sku_kpis(out, scenario.costs, scenario.unmet_demand, rep))
         if out.traces is not None:
             trace_frames.append(trace_table(out, rep))
@@ -233,6 +266,110 @@ def simulate(
         population=population_table(scenario),
         outputs=outputs if keep_outputs else None,
         shifts=pd.concat(shift_frames, ignore_index=True) if shift_frames else None,
+        nodes={nd.name: summarize([r[nd.name] for r in node_rep]) for nd in nodes},
+        echelons={k: summarize([r[k] for r in echelon_rep]) for k in echelon_rep[0]},
+        network=describe_network(scenario.network),
+    )
+
+
+def describe_network(net: Network) -> dict[str, Any]:
+    """The network as ``metrics.json`` records it: nodes (downstream first) and edges."""
+    top = net.topology
+
+    def mean(model) -> float:
+        return float(np.mean(model.mean()))
+
+    return {
+        "nodes": [
+            {
+                "name": nd.name,
+                "role": nd.role,
+                "holding": nd.holding,
+                "demand_facing": nd.demand_facing,
+                "capacity": nd.capacity,
+                "echelon": int(top.echelon[i]),
+            }
+            for i, nd in enumerate(net.nodes)
+        ],
+        "edges": [
+            {
+                "supplier": ed.supplier,
+                "customer": ed.customer,
+                "lead_time_mean": mean(ed.lead_time),
+                "lead_time_std": float(np.mean(ed.lead_time.std())),
+                "capacity": ed.capacity,
+                "units": ed.units,
+            }
+            for ed in net.edges
+        ],
+        "allocation": repr(net.allocation),
+    }
+
+
+def periodic_simulation(
+    scenario: Scenario,
+    policies: list[Policy],
+    streams: Streams,
+    rep: int,
+    horizon: int,
+    warmup: int,
+    initial: list[np.ndarray],
+    trace_skus: int = 0,
+    drivers: dict[int, tuple[ForecastDriver, str]] | None = None,
+) -> PeriodicSimulation:
+    """Replication ``rep`` of a periodic-review scenario, its randomness drawn from the
+    named streams: demand per demand-facing node, lead times per edge, outages, and the
+    allocation draws of every supplier with several customers."""
+    net = scenario.network
+    top = net.topology
+    demand = np.stack(
+        [
+            scenario.demand.sample(
+                streams.get(nd.demand_stream, rep), 0, horizon, weight=nd.demand_weight
+            )
+            for nd in (net.nodes[j] for j in top.demand_nodes)
+        ],
+        axis=1,
+    )
+    lead_times = []
+    for e, edge in enumerate(net.edges):
+        model = edge.lead_time
+        if model.constant is not None:
+            lead_times.append(model.constant)
+        else:
+            key = net.lead_time_stream(e)
+            lead_times.append(model.sample(streams.get(f"lead_time/{key}", rep), horizon))
+    queues = {}
+    for s in range(top.n_nodes):
+        out = top.outbound[s]
+        if out.size > 1:
+            customers = [net.nodes[c].name for c in top.customer[out]]
+            rng = streams.get(f"allocation/{net.nodes[s].name}", rep)
+            queues[s] = net.allocation.queue(customers, scenario.n_skus, rng)
+    plan = None
+    if scenario.disruption is not None:
+        plan = scenario.disruption.plan(
+            [nd.name for nd in net.nodes],
+            [(ed.supplier, ed.customer) for ed in net.edges],
+            horizon,
+            streams,
+            rep,
+        )
+    return PeriodicSimulation(
+        nodes=net.nodes,
+        edges=net.edges,
+        topology=top,
+        policies=policies,
+        demand=demand,
+        lead_times=lead_times,
+        unmet_demand=scenario.unmet_demand,
+        review_period=net.review_period,
+        warmup=warmup,
+        initial_on_hand=initial,
+        trace_skus=trace_skus,
+        forecast_drivers=drivers,
+        queues=queues,
+        disruption=plan,
     )
 
 
@@ -248,10 +385,6 @@ def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
         raise ValueError(
             "policy=forecast_order_up_to needs a forecaster: add e.g. forecaster=ses "
             "(see conf/forecaster/)"
-        )
-    if any(needs[1:]):
-        raise NotApplicable(
-            "forecast-driven policies run at the customer-facing node only (network=single)"
         )
     if scenario.forecaster is not None and scenario.review == "continuous":
         raise NotApplicable("forecasters run with review=periodic only")
@@ -283,31 +416,76 @@ def _exog_source(scenario: Scenario) -> ExogSource | None:
     return source if source.columns else None
 
 
-def _forecast_driver(
+def _forecast_drivers(
     scenario: Scenario,
     contexts: NetworkContext,
+    policies: list[Policy],
     streams: Streams,
     rep: int,
     horizon: int,
     warmup: int,
     exog: ExogSource | None = None,
-) -> ForecastDriver:
-    """A fresh forecaster for replication ``rep``, fitted on history before period 0."""
+) -> dict[int, tuple[ForecastDriver, str]]:
+    """A fresh forecaster for replication ``rep`` at every node whose policy needs one (at
+    the first demand-facing node when none does), fitted on history drawn before period 0,
+    with the signal it follows: ``demand`` (a node with customers and nothing below it),
+    or for an upstream node its policy's ``upstream_signal``: ``echelon_demand`` (the summed
+    customer demand below it) or ``orders`` (what its customers order; warmed up on the
+    echelon demand history, as no orders exist before period 0)."""
+    net = scenario.network
+    top = net.topology
     settings = scenario.forecasting
     H = settings.history
-    history = scenario.demand.sample(streams.get("history", rep), -H, H)
-    front = contexts.nodes[0]
-    driver = ForecastDriver(
-        copy.deepcopy(scenario.forecaster),
-        history=history,
-        horizon=horizon,
-        protection_periods=np.ceil(front.protection_periods).astype(np.int64),
-        settings=settings,
-        warmup=warmup,
-        exog=exog,
+    needs = [i for i, p in enumerate(policies) if getattr(p, "needs_forecast", False)]
+    histories: dict[int, np.ndarray] = {}
+
+    def history(j: int) -> np.ndarray:
+        if j not in histories:
+            node = net.nodes[j]
+            name = "history" if node.demand_stream == "demand" else f"history/{node.name}"
+            histories[j] = scenario.demand.sample(
+                streams.get(name, rep), -H, H, weight=node.demand_weight
+            )
+        return histories[j]
+
+    drivers = {}
+    for i in needs or [int(top.demand_nodes[0])]:
+        below = [int(j) for j in top.demand_nodes if top.content[i, j] > 0]
+        if below == [i]:
+            signal, past = "demand", history(i)
+        else:
+            signal = getattr(policies[i], "upstream_signal", "echelon_demand")
+            past = sum(top.content[i, j] * history(j) for j in below)
+        driver = ForecastDriver(
+            copy.deepcopy(scenario.forecaster),
+            history=past,
+            horizon=horizon,
+            protection_periods=np.ceil(contexts.nodes[i].protection_periods).astype(np.int64),
+            settings=settings,
+            warmup=warmup,
+            exog=exog,
+        )
+        driver.start()
+        drivers[i] = (driver, signal)
+    return drivers
+
+
+def _forecast_kpis(
+    scenario: Scenario, drivers: dict[int, tuple[ForecastDriver, str]]
+) -> dict[str, float]:
+    """Forecast accuracy of the customer-facing forecasters (averaged over nodes, when there
+    are several), detected shifts and re-fits of all of them."""
+    facing = [d for i, (d, _) in drivers.items() if scenario.network.nodes[i].demand_facing]
+    summaries = [d.accuracy.summary() for d in facing or [d for d, _ in drivers.values()]]
+    out = (
+        summaries[0]
+        if len(summaries) == 1
+        else {k: float(np.mean([s[k] for s in summaries])) for k in summaries[0]}
     )
-    driver.start()
-    return driver
+    out = dict(out)
+    out["shifts_detected"] = float(sum(len(d.shifts) for d, _ in drivers.values()))
+    out["refits"] = float(sum(d.refits for d, _ in drivers.values()))
+    return out
 
 
 def trace_table(out: SimulationOutput, replication: int) -> pd.DataFrame:
@@ -331,8 +509,10 @@ def population_table(scenario: Scenario) -> pd.DataFrame:
     from sim.demand import population_summary
 
     table = population_summary(scenario.demand)
-    for nd in scenario.network.nodes:
-        table[f"lead_time_mean_{nd.name}"] = np.asarray(nd.lead_time.mean(), dtype=float) * np.ones(
+    net = scenario.network
+    for e, edge in enumerate(net.edges):
+        key = net.lead_time_stream(e)
+        table[f"lead_time_mean_{key}"] = np.asarray(edge.lead_time.mean(), dtype=float) * np.ones(
             scenario.n_skus
         )
     return table
