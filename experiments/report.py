@@ -12,6 +12,10 @@ scenario:
 * stacked cost breakdown (holding, shortage, ordering);
 * inventory and order trajectories of a few sample SKUs (from ``trace.parquet``);
 * forecast accuracy vs cost, where forecasters were swept;
+* where a job ran a network of several nodes (``network`` in its ``metrics.json``): a
+  drawing of each distinct network, a per-node KPI table (a role with more than
+  ``MAX_NODES_PER_ROLE`` nodes shown as one row: costs summed over its nodes, other KPIs
+  averaged) and the bullwhip ratio per echelon;
 * paired differences under common random numbers: for every pair of configurations,
   the mean difference in cost and fill rate over paired replications with a 95% CI, whether
   it is significant, and -- where it is not -- about how many replications would separate
@@ -45,10 +49,32 @@ import yaml  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from experiments.aggregate import collect, describe, load_metrics  # noqa: E402
+from experiments.network_plot import draw_bullwhip, draw_network, network_layout  # noqa: E402
 
-__all__ = ["build_report", "leaderboard", "paired_differences", "pareto_front", "main"]
+__all__ = [
+    "build_report",
+    "echelon_bullwhip",
+    "leaderboard",
+    "node_kpis",
+    "paired_differences",
+    "pareto_front",
+    "main",
+]
 
 COST_PARTS = ("holding_cost", "shortage_cost", "ordering_cost")
+#: Per-node KPIs in the network section; the costs among them are summed over a role.
+NODE_KPIS = (
+    "cost_per_period",
+    *COST_PARTS,
+    "avg_on_hand",
+    "avg_backorders",
+    "fill_rate",
+    "bullwhip",
+    "disrupted_periods",
+)
+NODE_COSTS = ("cost_per_period", *COST_PARTS)
+#: A role with more nodes than this is shown as one aggregated row per configuration.
+MAX_NODES_PER_ROLE = 5
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -97,6 +123,122 @@ def pareto_front(cost: np.ndarray, fill: np.ndarray) -> np.ndarray:
         if not dominated:
             keep.append(i)
     return np.array(sorted(keep, key=lambda i: cost[i]), dtype=int)
+
+
+def _num(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _mean_ci95(values: np.ndarray) -> tuple[float, float]:
+    """Mean and 95% t half-width of the values that are not NaN (as ``sim.kpi`` does)."""
+    v = values[~np.isnan(values)]
+    if len(v) == 0:
+        return float("nan"), float("nan")
+    if len(v) == 1:
+        return float(v[0]), float("nan")
+    return float(v.mean()), float(
+        stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    )
+
+
+def _over_nodes(records: list[dict[str, Any] | None], total: bool) -> tuple[float, float]:
+    """One KPI over several nodes: per replication the sum (``total``) or the mean over the
+    nodes that have a value, then mean ± 95% CI over replications. Without per-replication
+    values, the sum or mean of the nodes' means, with no CI."""
+    reps = [r.get("per_replication") if r else None for r in records]
+    if not all(reps):
+        means = np.array([[_num((r or {}).get("mean"))] for r in records], dtype=float)
+        return float(_combine(means, total)[0]), float("nan")
+    n = min(len(r) for r in reps)
+    matrix = np.array([[_num(v) for v in r[:n]] for r in reps], dtype=float)
+    return _mean_ci95(_combine(matrix, total))
+
+
+def _combine(matrix: np.ndarray, total: bool) -> np.ndarray:
+    """Columns of a nodes x replications matrix summed or averaged, ignoring NaN (NaN
+    where a column has no value)."""
+    count = (~np.isnan(matrix)).sum(axis=0)
+    summed = np.nansum(matrix, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        combined = summed if total else summed / count
+    return np.where(count > 0, combined, np.nan)
+
+
+def _is_network(metrics: dict[str, Any]) -> bool:
+    return len((metrics.get("network") or {}).get("nodes") or []) > 1
+
+
+def _node_groups(network: dict[str, Any], max_per_role: int) -> list[list[dict[str, Any]]]:
+    """Nodes to show one row each (a group of one) or together (a role with more than
+    ``max_per_role`` nodes), upstream first, then in the network's order."""
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for node in network["nodes"]:
+        by_role.setdefault(node.get("role") or "node", []).append(node)
+    groups = []
+    for nodes in by_role.values():
+        groups.extend([nodes] if len(nodes) > max_per_role else [[n] for n in nodes])
+    order = {n["name"]: i for i, n in enumerate(network["nodes"])}
+    return sorted(
+        groups,
+        key=lambda g: (-max(n.get("echelon") or 0 for n in g), order[g[0]["name"]]),
+    )
+
+
+def _group_row(group: list[dict[str, Any]], results: dict[str, Any]) -> dict[str, Any]:
+    """Name, role, echelon, node count and KPIs (mean and ``_ci95``) of one row."""
+    role = group[0].get("role") or "node"
+    levels = sorted({n.get("echelon") for n in group}, key=lambda e: -1 if e is None else e)
+    row: dict[str, Any] = {
+        "node": group[0]["name"] if len(group) == 1 else f"all {len(group)} {role} nodes",
+        "role": role,
+        "echelon": levels[0] if len(levels) == 1 else f"{levels[0]}–{levels[-1]}",
+        "nodes": len(group),
+    }
+    for kpi in NODE_KPIS:
+        records = [(results.get(n["name"]) or {}).get(kpi) for n in group]
+        if len(group) == 1:
+            record = records[0] or {}
+            row[kpi], row[f"{kpi}_ci95"] = _num(record.get("mean")), _num(record.get("ci95"))
+        else:
+            row[kpi], row[f"{kpi}_ci95"] = _over_nodes(records, total=kpi in NODE_COSTS)
+    return row
+
+
+def node_kpis(
+    metrics: dict[str, dict[str, Any]], max_per_role: int = MAX_NODES_PER_ROLE
+) -> pd.DataFrame:
+    """Per-node KPIs of each configuration's job (``metrics``: configuration -> its
+    ``metrics.json``, in the order wanted): one row per (configuration, node), except
+    that the nodes of a role with more than ``max_per_role`` of them share one row, with
+    costs summed over them and the other KPIs averaged (per replication, then mean ± 95%
+    CI over replications). Columns: configuration, node, role, echelon, nodes (how many
+    the row covers), and ``<kpi>``, ``<kpi>_ci95`` for each of ``NODE_KPIS``."""
+    rows = []
+    for configuration, m in metrics.items():
+        if not m.get("network"):
+            continue
+        for group in _node_groups(m["network"], max_per_role):
+            row = _group_row(group, m.get("nodes") or {})
+            rows.append({"configuration": configuration, **row})
+    return pd.DataFrame(rows)
+
+
+def echelon_bullwhip(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Bullwhip ratio per (configuration, echelon) from the ``echelons`` records: columns
+    configuration, echelon, mean, ci95 (NaN where the record holds null)."""
+    rows = []
+    for configuration, m in metrics.items():
+        for echelon, kpis in sorted((m.get("echelons") or {}).items(), key=lambda e: int(e[0])):
+            record = kpis.get("bullwhip") or {}
+            rows.append(
+                {
+                    "configuration": configuration,
+                    "echelon": int(echelon),
+                    "mean": _num(record.get("mean")),
+                    "ci95": _num(record.get("ci95")),
+                }
+            )
+    return pd.DataFrame(rows, columns=["configuration", "echelon", "mean", "ci95"])
 
 
 # ----------------------------------------------------------------------------- figures
@@ -272,15 +414,39 @@ def _fmt(x: Any, digits: int = 4) -> str:
     return str(x)
 
 
+def _with_ci(df: pd.DataFrame, kpi: str) -> list[str]:
+    """``mean ± ci95`` of a KPI column, or the mean alone where there is no CI."""
+    return [
+        f"{_fmt(m)} ± {_fmt(c, 2)}" if not pd.isna(c) else _fmt(m)
+        for m, c in zip(df[kpi], df.get(f"{kpi}_ci95", [np.nan] * len(df)), strict=True)
+    ]
+
+
 def _kpi_table(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"rank": range(1, len(df) + 1), "configuration": df["configuration"]})
     for kpi in ("cost_per_period", "fill_rate", "cycle_service_level", *COST_PARTS, "forecast_mae"):
         if kpi in df and not df[kpi].isna().all():
-            out[kpi] = [
-                f"{_fmt(m)} ± {_fmt(c, 2)}" if not pd.isna(c) else _fmt(m)
-                for m, c in zip(df[kpi], df.get(f"{kpi}_ci95", [np.nan] * len(df)), strict=True)
-            ]
+            out[kpi] = _with_ci(df, kpi)
     return out
+
+
+def _node_table(nodes: pd.DataFrame) -> pd.DataFrame:
+    out = nodes[["configuration", "node", "role", "echelon", "nodes"]].copy()
+    for kpi in NODE_KPIS:
+        out[kpi] = _with_ci(nodes, kpi)
+    return out
+
+
+def _aggregation_note(nodes: pd.DataFrame) -> str | None:
+    """One line naming the roles shown as one row, or None where every node has its own."""
+    grouped = nodes[nodes["nodes"] > 1].drop_duplicates(["role", "nodes"])
+    if grouped.empty:
+        return None
+    roles = ", ".join(f"{r.role} ({r.nodes} nodes)" for r in grouped.itertuples())
+    return (
+        f"Aggregated by role (more than {MAX_NODES_PER_ROLE} nodes): {roles}; their costs "
+        "are summed over the nodes, the other KPIs averaged over them, per replication."
+    )
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -380,6 +546,51 @@ def _command(sweep_dir: Path) -> str:
     )
 
 
+def _network_key(network: dict[str, Any]) -> str:
+    return json.dumps(network, sort_keys=True)
+
+
+def _network_figures(
+    doc: _Doc, networks: list[dict[str, Any]], scenario: str, drawn: dict[str, str]
+) -> None:
+    """Draw each network not drawn before (``drawn``: network key -> scenario drawn in)."""
+    for network in networks:
+        key = _network_key(network)
+        if key in drawn:
+            doc.para(f"The network is drawn above, under scenario {drawn[key]}.")
+            continue
+        drawn[key] = scenario
+        roles = pd.Series([n.get("role") or "node" for n in network["nodes"]]).value_counts()
+        summary = ", ".join(f"{count} {role}" for role, count in roles.items())
+        fig = draw_network(network_layout(network), f"network ({summary}) — {scenario}")
+        doc.figure(_png(fig), "the network: lead times L on the arrows, upstream on the left")
+
+
+def _network_section(
+    doc: _Doc, metrics: dict[str, dict[str, Any]], scenario: str, drawn: dict[str, str]
+) -> None:
+    """Drawing, per-node KPI table and bullwhip per echelon, where a job ran a network of
+    several nodes; nothing otherwise (as for metrics written before networks)."""
+    if not any(_is_network(m) for m in metrics.values()):
+        return
+    doc.heading("Network: per-node results", 3)
+    networks = {
+        _network_key(m["network"]): m["network"] for m in metrics.values() if _is_network(m)
+    }
+    _network_figures(doc, list(networks.values()), scenario, drawn)
+    nodes = node_kpis(metrics)
+    doc.table(_node_table(nodes))
+    note = _aggregation_note(nodes)
+    if note:
+        doc.para(note)
+    bullwhip = echelon_bullwhip(metrics)
+    fig = draw_bullwhip(bullwhip, f"bullwhip across echelons — {scenario}")
+    if fig is None:
+        doc.para("Bullwhip: no values (the demand had no variance, or none was recorded).")
+    else:
+        doc.figure(_png(fig), "bullwhip ratio per echelon with 95% CI bars; dashed: 1")
+
+
 def build_report(
     sweep_dir: str | Path, out_dir: str | Path | None = None, sample_skus: int = 3
 ) -> Path:
@@ -397,6 +608,7 @@ def build_report(
         "half-widths; costs are per period, summed over SKUs."
     )
     seeds = set()
+    drawn: dict[str, str] = {}
     if ok["scenario"].nunique() > 1:
         board, relative = leaderboard(ok, sorted(table["configuration"].unique()))
         doc.heading("Leaderboard")
@@ -431,13 +643,14 @@ def build_report(
             fig_accuracy_vs_cost(df, f"forecast accuracy vs cost — {scenario}"),
             "forecast accuracy vs cost",
         )
-        per_rep = {}
-        for _, job in df.iterrows():
-            metrics = load_metrics(Path(job["path"]))
-            per_rep[job["configuration"]] = {
-                k: v["per_replication"] for k, v in metrics["kpis"].items()
-            }
-            seeds.add(metrics.get("seed"))
+        metrics = {
+            job["configuration"]: load_metrics(Path(job["path"])) for _, job in df.iterrows()
+        }
+        seeds.update(m.get("seed") for m in metrics.values())
+        _network_section(doc, metrics, scenario, drawn)
+        per_rep = {
+            c: {k: v["per_replication"] for k, v in m["kpis"].items()} for c, m in metrics.items()
+        }
         pairs = pd.concat(
             [
                 paired_differences(per_rep, "cost_per_period"),
