@@ -475,15 +475,16 @@ class PeriodicSimulation:
             for rows, policy, place in self.groups:
                 if self.drivers:
                     self._observe_orders(t, forecasts, rows)
+                # one node: (n_skus,) arrays, as the contract says; a stack: (nodes, n_skus)
+                at = rows.start if rows.stop - rows.start == 1 else rows
                 state = InventoryState(
                     float(t),
-                    self.on_hand[rows],
-                    self.cust_bo[rows] + self.owed_out[rows],
-                    self.on_order[rows],
-                    None if echelon is None else echelon[rows],
+                    self.on_hand[at],
+                    self.cust_bo[at] + self.owed_out[at],
+                    self.on_order[at],
+                    None if echelon is None else echelon[at],
                 )
-                q = policy.order_quantity(state, forecasts.get(rows.start))
-                orders[rows] = q
+                orders[at] = policy.order_quantity(state, forecasts.get(rows.start))
                 place(orders)
         self.on_order += orders
         self.ordered_total += orders
@@ -567,11 +568,11 @@ class PeriodicSimulation:
             acc = -self.cust_bo[j] if self.nodes[j].demand_facing else None
             for e in top.outbound[j]:
                 c = top.customer[e]
-                part = level[c] + self.in_transit[e]
+                # level[c] counts units of c's item; in transit and kits are j's own units
+                below = level[c] if top.units[e] == 1.0 else level[c] * top.units[e]
+                part = below + self.in_transit[e]
                 if self.kit is not None:
                     part = part + self.kit[e]
-                if top.units[e] != 1.0:
-                    part = part * top.units[e]
                 acc = part if acc is None else acc + part
             level[j] = self.on_hand[j] if acc is None else acc + self.on_hand[j]
         return level + self.on_order
