@@ -11,7 +11,12 @@ Each case runs in a fresh subprocess so that its peak resident memory is its own
 forecast_static / forecast_ses. 1,000 SKUs x 365 days under static base-stock, and under
    forecast-driven order-up-to with SES re-fitted every period (issue #3, a).
 
+d. one warehouse feeding 100 stores x 1,000 SKUs x 365 periods, base-stock everywhere, FIFO
+   allocation, against a bare numpy recursion of the same case (the same demand and the
+   same allocation draws, so the same cost), warm and interleaved, medians.
+
 Targets (issue #2): (a) >= 25,000 periods/s; (b) within 3x of the floor; (b) < 1 GiB peak.
+Issue #8: (d) within 2x of its floor, peak memory < 2 GiB; (a)-(c) no slower than before.
 Issue #3: forecast_ses within 3x of forecast_static. Forecaster benchmarks of their own:
 ``python -m experiments.bench_forecasters`` (statsmodels fits, 1 vs 2 workers) and
 ``python -m experiments.bench_deep`` (LSTM seconds per epoch).
@@ -193,6 +198,164 @@ def case_forecast_static(seed: int = 0) -> dict:
     }
 
 
+# -- (d) one warehouse feeding 100 stores (issue #8) ---------------------------------------
+D_STORES, D_SKUS = 100, 1000
+D_HOLDING = {"warehouse": 0.5, "store": 1.0}
+D_BACKORDER = 9.0
+
+
+def _distribution_case(seed: int = 0):
+    """The population, levels and initial stock of case (d), shared by engine and floor."""
+    from sim.demand import Poisson
+    from sim.rng import Streams
+
+    demand = Poisson(mean=2.0, mean_spread=0.5)
+    demand.setup(D_SKUS, Streams(seed).get("population"))
+    mean = demand.mean()
+    store_level = np.ceil(2 * mean + 2 * np.sqrt(2 * mean))
+    total = D_STORES * mean
+    warehouse_level = np.ceil(4 * total + 1.5 * np.sqrt(4 * total))
+    return demand, store_level, warehouse_level
+
+
+def run_distribution(seed: int = 0) -> dict:
+    """Case (d) through the engine: base-stock at every node, FIFO allocation."""
+    from policies.base_stock import BaseStock
+    from sim.network import Costs, Distribution
+    from sim.runner import Scenario, simulate
+
+    demand, store_level, warehouse_level = _distribution_case(seed)
+    scenario = Scenario(
+        Distribution(stores=D_STORES, lead_time=2, warehouse_lead_time=4, holding=D_HOLDING),
+        demand,
+        Costs(holding=1.0, backorder=D_BACKORDER),
+        n_skus=D_SKUS,
+    )
+    policy = BaseStock(level={"store": store_level, "warehouse": warehouse_level})
+    t0 = time.perf_counter()
+    res = simulate(scenario, policy, horizon=HORIZON, seed=seed)
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "sku_periods": D_SKUS * (D_STORES + 1) * HORIZON,
+        "cost": res.kpis["cost_per_period"]["mean"],
+    }
+
+
+def run_distribution_floor(seed: int = 0) -> dict:
+    """Case (d) as a bare numpy recursion: the same demand, the same FIFO allocation draws
+    (cohorts by order period, random order within one: ``sim.allocation.random_split``),
+    no SimPy, no policy objects, no recording beyond the cost sums."""
+    from sim.allocation import random_split
+    from sim.rng import Streams
+
+    demand, store_level, warehouse_level = _distribution_case(seed)
+    streams = Streams(seed)
+    t0 = time.perf_counter()
+    d = np.stack(
+        [
+            demand.sample(streams.get(f"demand/store{i + 1}", 0), 0, HORIZON)
+            for i in range(D_STORES)
+        ],
+        axis=1,
+    )
+    rng = streams.get("allocation/warehouse", 0)
+    n, m, W = D_SKUS, D_STORES, 5
+    h0, h1 = D_HOLDING["warehouse"], D_HOLDING["store"]
+    # initial stock as initial_stock=auto: demand over the protection interval + 1 period
+    mean = demand.mean()
+    oh_s = np.tile(np.ceil(mean * 3), (m, 1))
+    bo_s, oo_s = np.zeros((m, n)), np.zeros((m, n))
+    oh_w, oo_w = np.ceil(m * mean * 5), np.zeros(n)
+    owed = np.zeros((m, n))
+    cohorts: list[np.ndarray] = []
+    pipe_s, pipe_w = np.zeros((W, m, n)), np.zeros((W, n))
+    transit_s = np.zeros((m, n))
+    cost = 0.0
+    for t in range(HORIZON):
+        a = pipe_s[t % W]
+        oh_s += a
+        oo_s -= a
+        transit_s -= a
+        a.fill(0.0)
+        oh_w += pipe_w[t % W]
+        oo_w -= pipe_w[t % W]
+        pipe_w[t % W] = 0.0
+        il = oh_s - bo_s - d[t]
+        np.maximum(il, 0.0, out=oh_s)
+        np.maximum(-il, 0.0, out=bo_s)
+        cost += h1 * oh_s.sum() + D_BACKORDER * bo_s.sum() + h0 * (oh_w.sum() + transit_s.sum())
+        q = np.maximum(store_level - (oh_s + oo_s - bo_s), 0.0)
+        oo_s += q
+        owed += q
+        if q.any():
+            cohorts.append(q.copy())
+        qw = np.maximum(warehouse_level - (oh_w + oo_w - owed.sum(axis=0)), 0.0)
+        oo_w += qw
+        pipe_w[(t + 4) % W] += qw
+        # FIFO: SKUs the warehouse cannot serve in full walk their cohorts, oldest first
+        total = owed.sum(axis=0)
+        short = np.flatnonzero(total > oh_w)
+        ship = owed.copy()
+        if short.size:
+            left = oh_w[short].copy()
+            part = np.zeros((m, short.size))
+            for cohort in cohorts:
+                sub = cohort[:, short]
+                size = sub.sum(axis=0)
+                full = size <= left
+                part += sub * full[None, :]
+                left = np.where(full, left - size, left)
+                split = np.flatnonzero(~full & (left > 0))
+                if split.size:
+                    part[:, split] += random_split(sub[:, split], left[split], rng)
+                    left[split] = 0.0
+                if not np.any(left > 0):
+                    break
+            ship[:, short] = part
+        oh_w -= ship.sum(axis=0)
+        owed -= ship
+        live = np.flatnonzero(owed.any(axis=0))
+        kept, rest = [], ship[:, live]
+        for cohort in cohorts if live.size else []:
+            sub = cohort[:, live]
+            take = np.minimum(sub, rest)
+            sub -= take
+            rest = rest - take
+            if sub.any():
+                cohort.fill(0.0)
+                cohort[:, live] = sub
+                kept.append(cohort)
+        cohorts = kept
+        transit_s += ship
+        pipe_s[(t + 2) % W] += ship
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "sku_periods": D_SKUS * (D_STORES + 1) * HORIZON,
+        "cost": cost / HORIZON,
+    }
+
+
+def case_d(seed: int = 0, repeat: int = 3) -> dict:
+    """Engine and floor of case (d), warm and interleaved: medians and their ratio."""
+    run_distribution(seed), run_distribution_floor(seed)  # warm both
+    engine, floor = [], []
+    for _ in range(repeat):
+        engine.append(run_distribution(seed))
+        floor.append(run_distribution_floor(seed))
+    med_e = float(np.median([r["seconds"] for r in engine]))
+    med_f = float(np.median([r["seconds"] for r in floor]))
+    return {
+        "seconds": med_e,
+        "floor_seconds": med_f,
+        "ratio": med_e / med_f,
+        "sku_periods": engine[0]["sku_periods"],
+        "cost": engine[0]["cost"],
+        "floor_cost": floor[0]["cost"],
+    }
+
+
 CASES = {
     "a": case_a,
     "b": case_b,
@@ -200,10 +363,17 @@ CASES = {
     "floor": case_floor,
     "forecast_ses": case_forecast_ses,
     "forecast_static": case_forecast_static,
+    "d": case_d,
+    "d_engine": run_distribution,
 }
 
 
 def _child(case: str, repeat: int) -> None:
+    if case == "d":
+        result = case_d(repeat=repeat)
+        result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
     runs = [CASES[case]() for _ in range(repeat)]
     best = min(runs, key=lambda r: r["seconds"])
     best["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -221,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(args.case, args.repeat)
         return 0
     results = {}
-    for case in ("a", "b", "floor", "c", "forecast_static", "forecast_ses"):
+    for case in ("a", "b", "floor", "c", "forecast_static", "forecast_ses", "d"):
         print(f"running case {case} ...", file=sys.stderr, flush=True)
         proc = subprocess.run(
             [
@@ -239,6 +409,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         results[case] = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"{'case':<8}{'seconds':>10}{'SKU-periods/s':>16}{'peak RSS MiB':>14}")
+    d = results.pop("d")
+    results["d"] = {k: d[k] for k in ("seconds", "sku_periods", "peak_rss_mib")}
+    results["d_floor"] = {
+        "seconds": d["floor_seconds"],
+        "sku_periods": d["sku_periods"],
+        "peak_rss_mib": d["peak_rss_mib"],
+    }
     for case, r in results.items():
         rate = r["sku_periods"] / r["seconds"]
         print(f"{case:<8}{r['seconds']:>10.3f}{rate:>16,.0f}{r['peak_rss_mib']:>14.0f}")
@@ -251,6 +428,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"forecast_ses / forecast_static = {fc_ratio:.2f}x (target <= 3x): "
         f"{'ok' if fc_ratio <= 3 else 'MISSED'}"
+    )
+    same = "the same" if abs(d["cost"] - d["floor_cost"]) <= 1e-9 * abs(d["cost"]) else "DIFFERENT"
+    print(
+        f"(d) 1 warehouse + {D_STORES} stores x {D_SKUS} SKUs x {HORIZON} periods: engine / floor "
+        f"= {d['ratio']:.2f}x, medians of {args.repeat} interleaved warm runs (target <= 2x): "
+        f"{'ok' if d['ratio'] <= 2 else 'MISSED'}; costs {same} ({d['cost']:.6f})"
+    )
+    print(
+        f"(d) peak RSS {d['peak_rss_mib']:.0f} MiB, engine and floor in one process "
+        f"(target < 2048): {'ok' if d['peak_rss_mib'] < 2048 else 'MISSED'}"
     )
     mem = results["b"]["peak_rss_mib"]
     print(
