@@ -161,16 +161,7 @@ def format_kpis(result: RunResult, n_skus: int) -> str:
         if name.endswith("_cost") or name.startswith("avg_") or name == "cost_per_period":
             per_sku = _fmt(k["mean"] / n_skus)
         rows.append((name, _fmt(k["mean"]), _fmt(k["ci95"], 3), per_sku))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
+    return _table(rows)
 
 
 NODE_COLUMNS = ("cost_per_period", "avg_on_hand", "avg_backorders", "fill_rate", "bullwhip")
@@ -198,6 +189,11 @@ def format_nodes(result: RunResult, max_rows: int = 12) -> str:
             else:
                 cells.append(_fmt(float(np.sum(values))))
         rows.append((f"{len(rest)} more", *cells))
+    return _table(rows)
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    """A plain-text table: the first row is the header, the first column left-aligned."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(

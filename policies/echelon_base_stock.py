@@ -256,23 +256,9 @@ def assembly_levels(context: NetworkContext) -> list[np.ndarray]:
 
 def optimal_echelon_levels(context: NetworkContext) -> list[np.ndarray]:
     """Clark-Scarf levels per stage (stage 1 first), per SKU, for the chain in ``context``."""
+    _check_derivable(context)
     nodes = context.nodes
     front = nodes[0]
-    if front.unmet_demand != "backorder":
-        raise ValueError(
-            "policy=echelon_base_stock derives its levels for backorders only; "
-            "set unmet_demand=backorder or give policy.levels"
-        )
-    if any(np.any(nd.lead_time_std > 0) for nd in nodes):
-        raise ValueError(
-            "policy=echelon_base_stock derives its levels for deterministic lead "
-            "times only; give policy.levels for stochastic lead times"
-        )
-    if any(nd.review_period != 1 for nd in nodes):
-        raise ValueError(
-            "policy=echelon_base_stock derives its levels for review every period "
-            "(network.review_period=1); give policy.levels otherwise"
-        )
     n = front.n_skus
     out = np.empty((len(nodes), n))
     cache: dict[tuple, np.ndarray] = {}
