@@ -14,15 +14,17 @@ Every rule is vectorised over SKUs; ``owed`` and shipments are ``(customers, n_s
     that period.
 ``Proportional`` (``proportional``)
     Fair share: each customer gets stock in proportion to what it is owed in all. With
-    whole units the shares are rounded down and the units left over go to the largest
-    remainders (ties to the customer listed first).
+    whole units each share is rounded down or up at random, up with probability equal to
+    its fractional part, by systematic sampling (one uniform per SKU from the supplier's
+    stream): the expected shares are exactly proportional and the total is the stock.
 ``Priority`` (``priority``)
     Customers in a listed ``order`` (node names; default: as the network lists them), each
     served in full before the next gets anything.
 
 Adding a rule (e.g. a balanced / equal-fractile rule): subclass :class:`Allocation`,
 implement :meth:`Allocation.share` (stock and what each customer is owed in, shipments
-out; never more than owed, never more than the stock, never negative) and, if the rule
+out; never more than owed, never more than the stock, never negative; the supplier's
+random stream for rules that draw) and, if the rule
 needs to know when orders were placed, a :class:`Queue` of its own returned by
 :meth:`Allocation.queue`, as :class:`Fifo` does. Select it with ``_target_`` in
 ``network.allocation``; add it to :data:`RULES` to give it a short name.
@@ -47,16 +49,20 @@ def _integral(*arrays: np.ndarray) -> bool:
     return all(np.array_equal(a, np.floor(a)) for a in arrays)
 
 
-def largest_remainder(raw: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """Whole-unit shares of ``total`` (per SKU) closest to ``raw`` (customers x SKUs, column
-    sums equal ``total``): floors, plus one unit to each of the largest remainders."""
+def unbiased_round(raw: np.ndarray, total: np.ndarray, rng) -> np.ndarray:
+    """Whole-unit shares (customers x SKUs) of ``total`` units per SKU, each share ``raw``
+    rounded down or up, up with probability equal to its fractional part: systematic
+    sampling, one uniform per SKU, so the shares always add up to ``total`` and each one's
+    expectation is ``raw`` (Madow 1949)."""
     base = np.floor(raw)
-    left = total - base.sum(axis=0)
-    rem = raw - base
-    order = np.argsort(-rem, axis=0, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(raw.shape[0])[:, None], axis=0)
-    return base + (rank < left[None, :])
+    cum = np.cumsum(raw - base, axis=0)  # running sum of the fractional parts
+    left = total - base.sum(axis=0)  # units still to give: the sum of the fractions
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cum *= np.where(cum[-1] > 0, left / cum[-1], 0.0)[None, :]  # exact, despite rounding
+    u = rng.random(raw.shape[1])[None, :]
+    points = np.ceil(cum - u)  # points u, u+1, ... at or below each running sum
+    extra = np.diff(points, axis=0, prepend=0.0)
+    return base + np.clip(extra, 0.0, 1.0)
 
 
 class Queue:
@@ -83,9 +89,9 @@ class Queue:
             return owed.copy()
         ranked = self.ranked
         if ranked is None:
-            return self.rule.share(np.minimum(stock, total), owed, total)
+            return self.rule.share(np.minimum(stock, total), owed, total, self.rng)
         out = np.empty_like(owed)
-        out[ranked] = self.rule.share(np.minimum(stock, total), owed[ranked], total)
+        out[ranked] = self.rule.share(np.minimum(stock, total), owed[ranked], total, self.rng)
         return out
 
     def remove(self, shipped: np.ndarray) -> None:
@@ -196,7 +202,7 @@ class Allocation(ABC):
         return Queue(self, len(customers), n_skus, rng)
 
     @abstractmethod
-    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray) -> np.ndarray:
+    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray, rng) -> np.ndarray:
         """Shipments ``(customers, n_skus)`` of ``stock`` (per SKU, ``<= total``) to
         customers owed ``owed`` in all (``total`` is its column sum)."""
 
@@ -210,19 +216,19 @@ class Fifo(Allocation):
     def queue(self, customers: Sequence[str], n_skus: int, rng) -> Queue:
         return FifoQueue(self, len(customers), n_skus, rng)
 
-    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray) -> np.ndarray:
+    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray, rng) -> np.ndarray:
         raise TypeError("Fifo shares stock by order period: use its queue")  # pragma: no cover
 
 
 class Proportional(Allocation):
     name = "proportional"
 
-    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray) -> np.ndarray:
+    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray, rng) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(total > 0, stock / total, 0.0)
         raw = owed * ratio[None, :]
         if _integral(owed, stock):
-            return np.minimum(largest_remainder(raw, stock), owed)
+            return np.minimum(unbiased_round(raw, stock, rng), owed)
         return raw
 
 
@@ -256,7 +262,7 @@ class Priority(Allocation):
         q.ranked = np.array(sorted(range(len(customers)), key=rank), dtype=np.int64)
         return q
 
-    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray) -> np.ndarray:
+    def share(self, stock: np.ndarray, owed: np.ndarray, total: np.ndarray, rng) -> np.ndarray:
         # ``owed`` arrives in priority order (see Queue.propose)
         before = np.cumsum(owed, axis=0) - owed
         return np.clip(stock[None, :] - before, 0.0, owed)
