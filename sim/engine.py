@@ -493,7 +493,8 @@ class PeriodicSimulation:
             self.tot_ordered += orders
             self.tot_ordered_sq += orders * orders
         if self.internal_suppliers:
-            self._asked(orders, measured)
+            if measured:
+                self._asked()
             outbound = self.top.outbound
             for s, queue in self.queues.items():
                 queue.add(self.new_owed[outbound[s]])
@@ -516,7 +517,7 @@ class PeriodicSimulation:
         src = top.customer[edges]
         internal = top.supplier[edges] >= 0
         by_supplier = [
-            (int(s), edges[top.supplier[edges] == s], src[top.supplier[edges] == s])
+            (int(s), edges[top.supplier[edges] == s])
             for s in np.unique(top.supplier[edges][internal])
         ]
         plain = bool(np.all(units == 1.0)) and np.array_equal(src, np.arange(rows.start, rows.stop))
@@ -540,21 +541,19 @@ class PeriodicSimulation:
             if one_block:
                 owed_out[by_supplier[0][0]] += amount.sum(axis=0)
             else:
-                for s, e_s, _ in by_supplier:
+                for s, e_s in by_supplier:
                     owed_out[s] += (orders[top.customer[e_s]] * top.units[e_s][:, None]).sum(axis=0)
 
         return place
 
-    def _asked(self, orders: np.ndarray, measured: bool) -> None:
-        """Bullwhip sums: what was asked of each node (customer demand, customers' orders)."""
-        if not measured:
-            return
+    def _asked(self) -> None:
+        """Bullwhip sums at suppliers: what was asked of them this period (their customer
+        nodes' orders, and customer demand where they face customers too)."""
         top = self.top
-        demand_row = {int(i): j for j, i in enumerate(top.demand_nodes)}
         for s in self.internal_suppliers:
             asked = self.new_owed[top.outbound[s]].sum(axis=0)
-            if s in demand_row:  # a supplier that also faces customers
-                asked = asked + self.demand_now[demand_row[s]]
+            if s in self.demand_index:  # a supplier that also faces customers
+                asked = asked + self.demand_now[self.demand_index[s]]
             self.tot_incoming[s] += asked
             self.tot_incoming_sq[s] += asked * asked
 
