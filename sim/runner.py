@@ -31,7 +31,7 @@ from sim.disruption import Disruptions
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
 from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
-from sim.network import UNMET_MODES, Costs, Network
+from sim.network import UNMET_MODES, Costs, Network, Node
 from sim.rng import Streams
 
 __all__ = ["Scenario", "RunResult", "simulate", "NotApplicable", "REVIEW_MODES"]
@@ -306,6 +306,16 @@ def describe_network(net: Network) -> dict[str, Any]:
     }
 
 
+def sample_demand(
+    demand: DemandModel, rng: np.random.Generator, start: int, n_periods: int, node: Node
+) -> np.ndarray:
+    """The demand of a demand-facing node: the model's, scaled by the node's weight (a
+    model's ``sample`` is called with ``weight`` only where the weight is not 1)."""
+    if node.demand_weight == 1.0:
+        return demand.sample(rng, start, n_periods)
+    return demand.sample(rng, start, n_periods, weight=node.demand_weight)
+
+
 def periodic_simulation(
     scenario: Scenario,
     policies: list[Policy],
@@ -324,9 +334,7 @@ def periodic_simulation(
     top = net.topology
     demand = np.stack(
         [
-            scenario.demand.sample(
-                streams.get(nd.demand_stream, rep), 0, horizon, weight=nd.demand_weight
-            )
+            sample_demand(scenario.demand, streams.get(nd.demand_stream, rep), 0, horizon, nd)
             for nd in (net.nodes[j] for j in top.demand_nodes)
         ],
         axis=1,
@@ -443,9 +451,7 @@ def _forecast_drivers(
         if j not in histories:
             node = net.nodes[j]
             name = "history" if node.demand_stream == "demand" else f"history/{node.name}"
-            histories[j] = scenario.demand.sample(
-                streams.get(name, rep), -H, H, weight=node.demand_weight
-            )
+            histories[j] = sample_demand(scenario.demand, streams.get(name, rep), -H, H, node)
         return histories[j]
 
     drivers = {}
