@@ -202,6 +202,14 @@ class PeriodicSimulation:
         self.demand_rows = _rows(top.demand_nodes)
         self.external = np.flatnonzero(top.supplier < 0)
         self.internal_suppliers = [i for i in range(N) if top.outbound[i].size]
+        # per supplier: its outbound edges as an int (one customer: 1-D views), else a
+        # slice where contiguous (views), else an index array
+        self.supply = [
+            (s, int(top.outbound[s][0]), True)
+            if top.outbound[s].size == 1
+            else (s, _rows(top.outbound[s]), False)
+            for s in self.internal_suppliers
+        ]
         # lead times: effective >= 1 (see module docstring)
         const = np.zeros(E, dtype=np.int64)
         grids = {}
@@ -261,6 +269,12 @@ class PeriodicSimulation:
                 node_off[:, top.customer[e]] |= off[:, e]
             self.edge_off, self.node_off = off, node_off
 
+    @property
+    def received_total(self) -> np.ndarray:
+        """Units each node has received (assembled, at an assembly node) so far: what it
+        ordered less what is still on order."""
+        return self.ordered_total - self.on_order
+
     # ------------------------------------------------------------------ run
     def run(self) -> SimulationOutput:
         env = simpy.Environment()
@@ -286,6 +300,7 @@ class PeriodicSimulation:
         self.il = z((D, n))
         self.tmp = z((D, n))
         self.orders = z((N, n))
+        self.order_sq = z((N, n))
         self.shipped = z((E, n))
         self.new_owed = z((E, n))  # this period's orders, per edge
         # totals
@@ -294,8 +309,6 @@ class PeriodicSimulation:
         self.tot_transit = z((E, n))
         # demand-facing nodes only, in the order of topology.demand_nodes
         self.tot_backorders = z((D, n))
-        self.tot_demand = z((D, n))
-        self.tot_demand_sq = z((D, n))
         self.tot_served = z((D, n))
         self.tot_lost = z((D, n))
         self.tot_stockouts = z((D, n))
@@ -309,9 +322,7 @@ class PeriodicSimulation:
         self.tot_short = z((N, n))
         self.tot_disrupted = np.zeros(N)
         self.n_measured = 0
-        self.received_total = z((N, n))
         self.ordered_total = z((N, n))
-        self.demand_total = z((D, n))
         self.served_total = z((D, n))
         self.lost_total = z((D, n))
         # a simple network's edge e is node e's supply: its orders are the node's
@@ -355,7 +366,6 @@ class PeriodicSimulation:
         if self.simple:
             self.on_hand += a
             self.on_order -= a
-            self.received_total += a
             if self.traces is not None:
                 self._trace_received(t, a)
         else:
@@ -376,7 +386,6 @@ class PeriodicSimulation:
                     got[i] = made
             self.on_hand += got
             self.on_order -= got
-            self.received_total += got
             if self.traces is not None:
                 self._trace_received(t, got)
         a.fill(0.0)
@@ -406,7 +415,6 @@ class PeriodicSimulation:
             self.lost_total += self.lost
         if not view:
             self.on_hand[rows] = on_hand
-        self.demand_total += d
         self.served_total += served
         self.demand_now = d
 
@@ -417,7 +425,6 @@ class PeriodicSimulation:
         self.tot_transit += self.in_transit
         if self.kit is not None:
             self.tot_transit += self.kit
-        self.tot_demand += d
         self.tot_served += self.served
         short = self.short_flag
         if self.backorder_mode:
@@ -429,8 +436,6 @@ class PeriodicSimulation:
             self.tot_lost += self.lost
             np.greater(self.lost, 0.0, out=short)
         self.tot_stockouts += short
-        np.multiply(d, d, out=self.tmp)
-        self.tot_demand_sq += self.tmp
         if self.internal_suppliers:
             self.tot_owed_out += self.owed_out
         if self.node_off is not None:
@@ -491,7 +496,8 @@ class PeriodicSimulation:
         if measured:
             self.tot_orders += orders > 0
             self.tot_ordered += orders
-            self.tot_ordered_sq += orders * orders
+            np.multiply(orders, orders, out=self.order_sq)
+            self.tot_ordered_sq += self.order_sq
         if self.internal_suppliers:
             if measured:
                 self._asked()
@@ -549,9 +555,8 @@ class PeriodicSimulation:
     def _asked(self) -> None:
         """Bullwhip sums at suppliers: what was asked of them this period (their customer
         nodes' orders, and customer demand where they face customers too)."""
-        top = self.top
-        for s in self.internal_suppliers:
-            asked = self.new_owed[top.outbound[s]].sum(axis=0)
+        for s, ix, one in self.supply:
+            asked = self.new_owed[ix] if one else self.new_owed[ix].sum(axis=0)
             if s in self.demand_index:  # a supplier that also faces customers
                 asked = asked + self.demand_now[self.demand_index[s]]
             self.tot_incoming[s] += asked
@@ -579,7 +584,6 @@ class PeriodicSimulation:
     def ship(self, t: int, measured: bool) -> None:
         """Every supplier ships what it owes, as far as stock, the allocation rule,
         capacities and outages allow; shipments join the pipeline."""
-        top = self.top
         owed, shipped = self.owed, self.shipped
         ext = self.external
         off = None if self.edge_off is None else self.edge_off[t]
@@ -590,29 +594,27 @@ class PeriodicSimulation:
             shipped[ext] = owed[ext]
         if self.edge_cap is not None:
             np.minimum(shipped, self.edge_cap[:, None], out=shipped)
-        for s in self.internal_suppliers:
-            out = top.outbound[s]
+        for s, ix, _ in self.supply:
             queue = self.queues.get(s)
             stock = self.on_hand[s]
             if queue is None:  # one customer: every rule ships min(owed, stock)
-                proposal = np.minimum(owed[out], stock)
+                proposal = np.minimum(owed[ix], stock)
             else:
                 proposal = queue.propose(stock)
             if self.edge_cap is not None:
-                np.minimum(proposal, self.edge_cap[out][:, None], out=proposal)
+                np.minimum(proposal, self.edge_cap[ix][..., None], out=proposal)
             cap = self.node_cap[s]
             if cap is not None:
                 proposal = _ration(proposal, cap)
-            shipped[out] = proposal
+            shipped[ix] = proposal
         if off is not None:
             shipped[off] = 0.0
         if self.assembly:
             self._complete_kits(shipped)
         k = self.trace_skus
-        for s in self.internal_suppliers:
-            out = top.outbound[s]
-            sent = shipped[out]
-            total = sent.sum(axis=0) if out.size > 1 else sent[0]
+        for s, ix, one in self.supply:
+            sent = shipped[ix]
+            total = sent if one else sent.sum(axis=0)
             self.on_hand[s] -= total
             self.owed_out[s] -= total
             queue = self.queues.get(s)
@@ -621,14 +623,14 @@ class PeriodicSimulation:
             if k:
                 self.traces[s].fields["served"][t] += total[:k]
         owed -= shipped
-        if measured and self.internal_suppliers:
+        if measured and self.supply:
             # units of this period's orders not shipped this period (older orders first)
-            short = np.minimum(self.new_owed, owed)
-            for s in self.internal_suppliers:
-                out = top.outbound[s]
-                self.tot_asked[s] += self.new_owed[out].sum(axis=0)
-                self.tot_short[s] += short[out].sum(axis=0)
-        if self.internal_suppliers:
+            for s, ix, one in self.supply:
+                new = self.new_owed[ix]
+                short = np.minimum(new, owed[ix])
+                self.tot_asked[s] += new if one else new.sum(axis=0)
+                self.tot_short[s] += short if one else short.sum(axis=0)
+        if self.supply:
             self.new_owed.fill(0.0)
         self.in_transit += shipped
         self._to_pipeline(t, shipped)
@@ -701,6 +703,10 @@ class PeriodicSimulation:
             return out
 
         transit = per_node(self.tot_transit)
+        # demand is known in advance: its sums need no bookkeeping in the period loop
+        measured = self.demand[self.warmup :]
+        tot_demand = measured.sum(axis=0)
+        demand_sq = np.einsum("tjn,tjn->jn", measured, measured)  # for the bullwhip ratio
         zero = np.zeros(n)
         row = {int(i): j for j, i in enumerate(D)}
         totals = []
@@ -719,15 +725,15 @@ class PeriodicSimulation:
                     if supplier
                     else at(self.tot_backorders),
                     in_transit=transit[i],
-                    demand=at(self.tot_demand),
+                    demand=at(tot_demand),
                     served=at(self.tot_served),
                     lost=at(self.tot_lost),
                     stockout_periods=at(self.tot_stockouts),
                     orders=self.tot_orders[i],
                     ordered=self.tot_ordered[i],
                     ordered_sq=self.tot_ordered_sq[i],
-                    incoming=self.tot_incoming[i] if supplier else at(self.tot_demand),
-                    incoming_sq=self.tot_incoming_sq[i] if supplier else at(self.tot_demand_sq),
+                    incoming=self.tot_incoming[i] if supplier else at(tot_demand),
+                    incoming_sq=self.tot_incoming_sq[i] if supplier else at(demand_sq),
                     asked_children=self.tot_asked[i],
                     short_children=self.tot_short[i],
                     disrupted_periods=float(self.tot_disrupted[i]),
@@ -743,7 +749,7 @@ class PeriodicSimulation:
             final_owed=per_node(self.owed),
             received_total=list(self.received_total),
             ordered_total=list(self.ordered_total),
-            demand_total=demand_rows(self.demand_total),
+            demand_total=demand_rows(self.demand.sum(axis=0)),
             served_total=demand_rows(self.served_total),
             lost_total=demand_rows(self.lost_total),
             initial_on_hand=self.initial_on_hand,
