@@ -199,6 +199,12 @@ class PeriodicSimulation:
         self.simple = E == N and bool(np.all(top.customer == np.arange(N)))
         self.simple = self.simple and bool(np.all(top.units == 1.0))
         self.assembly = [i for i in range(N) if top.inbound[i].size > 1]
+        self.one_supplier_nodes = np.array(
+            [i for i in range(N) if top.inbound[i].size == 1], dtype=np.int64
+        )
+        self.one_supplier_edges = np.array(
+            [int(top.inbound[i][0]) for i in self.one_supplier_nodes], dtype=np.int64
+        )
         self.demand_rows = _rows(top.demand_nodes)
         self.external = np.flatnonzero(top.supplier < 0)
         self.internal_suppliers = [i for i in range(N) if top.outbound[i].size]
@@ -371,19 +377,18 @@ class PeriodicSimulation:
         else:
             top = self.top
             got = np.zeros_like(self.on_hand)
-            for i in range(top.n_nodes):
+            # a node with one supplier takes its arrivals as they come (its edge has units 1)
+            got[self.one_supplier_nodes] = a[self.one_supplier_edges]
+            for i in self.assembly:
                 inbound = top.inbound[i]
-                if inbound.size == 1:
-                    got[i] = a[inbound[0]] / top.units[inbound[0]]
-                else:
-                    kit = self.kit[inbound]
-                    kit += a[inbound]
-                    units = top.units[inbound][:, None]
-                    made = (kit / units).min(axis=0)
-                    kit -= made[None, :] * units
-                    np.maximum(kit, 0.0, out=kit)  # rounding dust of fractional units
-                    self.kit[inbound] = kit
-                    got[i] = made
+                kit = self.kit[inbound]
+                kit += a[inbound]
+                units = top.units[inbound][:, None]
+                made = (kit / units).min(axis=0)
+                kit -= made[None, :] * units
+                np.maximum(kit, 0.0, out=kit)  # rounding dust of fractional units
+                self.kit[inbound] = kit
+                got[i] = made
             self.on_hand += got
             self.on_order -= got
             if self.traces is not None:

@@ -73,9 +73,10 @@ def _node_costs(
     shipping node's local rate; from the external supplier it is free."""
     nodes = out.nodes
     by_name = {nd.name: nd for nd in nodes}
+    index = {nd.name: i for i, nd in enumerate(nodes)}
     transit = [None] * len(nodes)
     for e, ed in enumerate(out.edges):
-        i = nodes.index(by_name[ed.customer])
+        i = index[ed.customer]
         rate = by_name[ed.supplier].holding if ed.supplier is not None else 0.0
         part = rate * out.edge_in_transit[e]
         transit[i] = part if transit[i] is None else transit[i] + part

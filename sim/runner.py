@@ -276,9 +276,6 @@ def describe_network(net: Network) -> dict[str, Any]:
     """The network as ``metrics.json`` records it: nodes (downstream first) and edges."""
     top = net.topology
 
-    def mean(model) -> float:
-        return float(np.mean(model.mean()))
-
     return {
         "nodes": [
             {
@@ -295,7 +292,7 @@ def describe_network(net: Network) -> dict[str, Any]:
             {
                 "supplier": ed.supplier,
                 "customer": ed.customer,
-                "lead_time_mean": mean(ed.lead_time),
+                "lead_time_mean": float(np.mean(ed.lead_time.mean())),
                 "lead_time_std": float(np.mean(ed.lead_time.std())),
                 "capacity": ed.capacity,
                 "units": ed.units,
@@ -516,9 +513,10 @@ def population_table(scenario: Scenario) -> pd.DataFrame:
 
     table = population_summary(scenario.demand)
     net = scenario.network
-    for e, edge in enumerate(net.edges):
-        key = net.lead_time_stream(e)
-        table[f"lead_time_mean_{key}"] = np.asarray(edge.lead_time.mean(), dtype=float) * np.ones(
-            scenario.n_skus
-        )
-    return table
+    ones = np.ones(scenario.n_skus)
+    lead = {
+        f"lead_time_mean_{net.lead_time_stream(e)}": np.asarray(edge.lead_time.mean(), float) * ones
+        for e, edge in enumerate(net.edges)
+    }
+    # one concat, not a column insert per edge (a frame of 100 stores would fragment)
+    return pd.concat([table, pd.DataFrame(lead, index=table.index)], axis=1)
