@@ -327,7 +327,6 @@ def _per_node_init(cls: type, init):
         self._by_node = {k: {str(n): v for n, v in m.items()} for k, m in mapped.items()}
         self._plain = plain
 
-    wrapped._per_node = True
     return wrapped
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from policies.base import InventoryState, Policy, stack_policies
+from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim.network import Edge, Node, Topology
 
 __all__ = [
@@ -246,7 +246,7 @@ class PeriodicSimulation:
             rows, i = [], start
             while i < stop:
                 j = i + 1
-                while j < stop and stack_policies(self.policies[i : j + 1]) is not None:
+                while j < stop and can_stack(self.policies[i], self.policies[j]):
                     j += 1
                 batch = stack_policies(self.policies[i:j]) if j - i > 1 else self.policies[i]
                 rows.append((slice(i, j), batch))
