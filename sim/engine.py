@@ -25,6 +25,31 @@ and what is in transit, and a ring buffer ``(slots, edges, SKUs)`` of shipments 
 period, which lets orders with random lead times cross. Nodes are indexed downstream
 first and each echelon is a contiguous block of rows (:class:`sim.network.Topology`).
 
+*Perishable goods* (``shelf_life``, per SKU, in periods; Nahmias 1982). Units age from their
+arrival at the node that holds them: each node keeps its on-hand stock of a SKU in age
+buckets by remaining life ``1 .. L`` (``L`` the longest shelf life), and what arrives (the
+initial stock at period 0 included) enters the freshest bucket, remaining life = the SKU's
+shelf life. Whatever leaves the shelf, sold to customers (backorders first) in *serve* or
+shipped to customer nodes in *ship*, is taken oldest first (FIFO issuing). The period then
+gains one phase between 3 and 4:
+
+3b. *expire*: after the costs of the period are charged (so the holding cost counts the
+    units that sat on the shelf all period), the units whose remaining life is 1 are
+    discarded (waste) and every other bucket ages by one period. At a node that ships to
+    no other node (a store) this happens before the review, which sees the stock after the
+    discard. At a node that ships to others (a warehouse, a central bakery) it happens
+    after *ship* (phase 6), so units on their last day can still leave in that period's
+    shipments; its review sees them (they may be shipped, or discarded at the period's end).
+
+So with shelf life 1 nothing carries over to the next period, and a unit arriving in
+period ``t`` with shelf life ``l`` can be sold or shipped in periods ``t .. t+l-1``.
+Simplifications: a shipment arrives fresh at its customer node (its age restarts: the
+time it spent at the supplier and in transit does not count), and components waiting at an
+assembly node for the rest of their kit do not age (the product made of them arrives fresh).
+
+Reference: S. Nahmias (1982), Perishable inventory theory: a review, Operations Research
+30(4) 680-708.
+
 SimPy is the clock: one process steps through the periods (``env.timeout(1)`` between them)
 so that other processes (agents, changes of capacity) can interleave at any time.
 """
@@ -38,6 +63,7 @@ import simpy
 
 from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim.network import Edge, Node, Topology
+from sim.params import show
 
 __all__ = [
     "NodeTotals",
@@ -59,6 +85,7 @@ TRACE_FIELDS = (
     "received",
     "order",
     "disrupted",
+    "waste",
 )
 
 
@@ -71,7 +98,8 @@ class NodeTotals:
     are customer backorders at a demand-facing node plus units owed to its customer
     nodes; ``demand`` counts customer demand and ``incoming`` everything asked of the
     node (customer demand and its customers' orders); ``*_sq`` are sums of squares per
-    period, for the bullwhip ratio.
+    period, for the bullwhip ratio; ``waste`` counts perished units discarded (None
+    where nothing perishes).
     """
 
     n_periods: float
@@ -90,6 +118,7 @@ class NodeTotals:
     asked_children: np.ndarray | None = None
     short_children: np.ndarray | None = None
     disrupted_periods: float = 0.0
+    waste: np.ndarray | None = None
 
     @classmethod
     def zeros(cls, n_skus: int) -> NodeTotals:
@@ -112,7 +141,9 @@ class NodeTrace:
 class SimulationOutput:
     """What one replication leaves: totals per node and edge, and (optionally) traces per
     node. Per-node lists hold one ``(n_skus,)`` array per node; ``final_in_transit`` and
-    ``final_owed`` sum a node's inbound edges (in the suppliers' units)."""
+    ``final_owed`` sum a node's inbound edges (in the suppliers' units); ``waste_total``
+    counts the perished units each node discarded over the whole horizon (zeros where
+    nothing perishes; empty in continuous review). Per period, waste is in the trace."""
 
     nodes: list[Node]
     totals: list[NodeTotals]
@@ -130,6 +161,29 @@ class SimulationOutput:
     edges: list[Edge] = field(default_factory=list)
     edge_in_transit: np.ndarray | None = None  # (edges, SKUs) measured sums, kits included
     edge_totals: dict[str, np.ndarray] = field(default_factory=dict)
+    waste_total: list[np.ndarray] = field(default_factory=list)
+
+
+def _shelf_life(value, n_skus: int) -> np.ndarray:
+    """Per-SKU shelf lives as int64, shape ``(n_skus,)``: whole numbers of periods >= 1."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise ValueError(f"demand.shelf_life(={value!r}) must be whole numbers of periods >= 1")
+    if arr.shape != (n_skus,):
+        raise ValueError(
+            f"demand.shelf_life(={value!r}) must have one value per SKU: shape ({n_skus},), "
+            f"not {arr.shape}"
+        )
+    arr = arr.astype(float)
+    ok = np.isfinite(arr) & (arr >= 1)
+    ok[ok] = arr[ok] == np.floor(arr[ok])
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"demand.shelf_life[{i}](={show(float(arr[i]))}) must be a whole number of periods >= 1"
+        )
+    return arr.astype(np.int64)
 
 
 def _rows(index: np.ndarray) -> slice | np.ndarray:
@@ -148,8 +202,9 @@ class PeriodicSimulation:
     ``(horizon, n_skus)`` integer grid (the lead time of a shipment sent in period ``t``).
     ``queues`` maps each internal supplier with several customers to its allocation
     :class:`sim.allocation.Queue`. ``disruption`` is a :class:`sim.disruption.DisruptionPlan`
-    or None. Demand, lead times, outages and allocation draws all come from named streams,
-    so rival policies face the same ones (common random numbers).
+    or None. ``shelf_life`` gives each SKU's shelf life in periods (None: nothing perishes;
+    see the module docstring). Demand, lead times, outages and allocation draws all come
+    from named streams, so rival policies face the same ones (common random numbers).
     """
 
     def __init__(
@@ -169,6 +224,7 @@ class PeriodicSimulation:
         forecast_drivers=None,
         queues: dict[int, object] | None = None,
         disruption=None,
+        shelf_life: np.ndarray | None = None,
     ):
         # node -> (sim.forecasting.ForecastDriver, signal: demand | echelon_demand | orders)
         self.drivers = forecast_drivers or {}
@@ -185,6 +241,7 @@ class PeriodicSimulation:
         self.trace_skus = min(int(trace_skus), self.n_skus)
         self.queues = queues or {}
         self.plan = disruption
+        self.shelf_life = None if shelf_life is None else _shelf_life(shelf_life, self.n_skus)
         N, E = topology.n_nodes, topology.n_edges
         if len(policies) != N or len(lead_times) != E or len(initial_on_hand) != N:
             raise ValueError("one policy and initial stock per node, one lead time per edge")
@@ -263,6 +320,15 @@ class PeriodicSimulation:
         self.below_weights = top.content[:, top.demand_nodes]
         self.single = N == 1
         self.cols = np.arange(n)
+        self.supplier_rows = _rows(np.array(self.internal_suppliers, dtype=np.int64))
+        # nodes that ship to none (their stock expires before the review) and nodes that
+        # ship to others (expiring units may still leave in the period's shipments)
+        ships = np.zeros(N, dtype=bool)
+        ships[np.asarray(self.internal_suppliers, dtype=np.int64)] = True
+        self.leaf_rows = _rows(np.flatnonzero(~ships))
+        self.shipper_rows = _rows(np.flatnonzero(ships)) if ships.any() else None
+        # a life beyond the horizon never ends within the run: cut it there (fewer buckets)
+        self.life = None if self.shelf_life is None else np.minimum(self.shelf_life, T + 1)
         self.edge_off = self.node_off = None
         plan = self.plan
         if plan is not None and plan.any:
@@ -327,6 +393,16 @@ class PeriodicSimulation:
         self.tot_asked = z((N, n))
         self.tot_short = z((N, n))
         self.tot_disrupted = np.zeros(N)
+        self.tot_waste = z((N, n))
+        self.waste_total = z((N, n))
+        self.ages = None
+        if self.life is not None:
+            # on-hand stock by remaining life 1 .. L (axis 1, oldest first); arrivals enter
+            # bucket life - 1 of their SKU
+            self.fresh = self.life - 1
+            self.ages = z((N, int(self.life.max()), n))
+            self.ages[:, self.fresh, self.cols] = self.on_hand
+            self.waste = z((N, n))
         self.n_measured = 0
         self.ordered_total = z((N, n))
         self.served_total = z((D, n))
@@ -351,6 +427,8 @@ class PeriodicSimulation:
             forecasts = self._observe_demand(t, d) if self.drivers else {}
             if measured:
                 self.account(t, d)
+            if self.ages is not None:
+                self.expire(t, measured, self.leaf_rows)
             if self.traces is not None:
                 self._trace_demand(t, d)
             if t % R == 0:
@@ -358,6 +436,8 @@ class PeriodicSimulation:
             elif self.drivers:
                 self._observe_orders(t, forecasts, None)
             self.ship(t, measured)
+            if self.ages is not None and self.shipper_rows is not None:
+                self.expire(t, measured, self.shipper_rows)
             if self.traces is not None:
                 self._trace_levels(t)
             yield env.timeout(1)
@@ -372,6 +452,8 @@ class PeriodicSimulation:
         if self.simple:
             self.on_hand += a
             self.on_order -= a
+            if self.ages is not None:
+                self.ages[:, self.fresh, self.cols] += a
             if self.traces is not None:
                 self._trace_received(t, a)
         else:
@@ -391,6 +473,8 @@ class PeriodicSimulation:
                 got[i] = made
             self.on_hand += got
             self.on_order -= got
+            if self.ages is not None:
+                self.ages[:, self.fresh, self.cols] += got
             if self.traces is not None:
                 self._trace_received(t, got)
         a.fill(0.0)
@@ -422,6 +506,39 @@ class PeriodicSimulation:
             self.on_hand[rows] = on_hand
         self.served_total += served
         self.demand_now = d
+        if self.ages is not None:
+            self._issue(rows)
+
+    def _issue(self, rows: slice | np.ndarray) -> None:
+        """Take what left the shelf of nodes ``rows`` since the last call (their age buckets
+        hold more than their on-hand stock) out of the buckets, oldest first (FIFO)."""
+        cum = np.cumsum(self.ages[rows], axis=1)
+        removed = cum[:, -1] - self.on_hand[rows]
+        np.maximum(removed, 0.0, out=removed)
+        cum -= removed[:, None, :]
+        np.maximum(cum, 0.0, out=cum)
+        self.ages[rows] = np.diff(cum, axis=1, prepend=0.0)
+
+    def expire(self, t: int, measured: bool, rows: slice | np.ndarray | None = None) -> None:
+        """End of period ``t``, after its costs are charged: at nodes ``rows`` (default all)
+        units with one period of life left are discarded, the rest age by one period."""
+        if rows is None:
+            rows = slice(None)
+        ages = self.ages[rows]
+        on_hand = self.on_hand[rows]
+        waste = np.minimum(ages[:, 0], on_hand)  # equal, up to rounding dust
+        ages[:, :-1] = ages[:, 1:]
+        ages[:, -1] = 0.0
+        self.ages[rows] = ages
+        self.on_hand[rows] = on_hand - waste
+        self.waste[rows] = waste
+        self.waste_total[rows] += waste
+        if measured:
+            self.tot_waste[rows] += waste
+        if self.traces is not None:
+            k = self.trace_skus
+            for i in np.arange(len(self.traces))[rows]:
+                self.traces[i].fields["waste"][t] = self.waste[i, :k]
 
     def account(self, t: int, d: np.ndarray) -> None:
         """Add end-of-period levels of a measured period to the totals."""
@@ -637,6 +754,8 @@ class PeriodicSimulation:
                 self.tot_short[s] += short if one else short.sum(axis=0)
         if self.supply:
             self.new_owed.fill(0.0)
+            if self.ages is not None:
+                self._issue(self.supplier_rows)
         self.in_transit += shipped
         self._to_pipeline(t, shipped)
 
@@ -742,6 +861,7 @@ class PeriodicSimulation:
                     asked_children=self.tot_asked[i],
                     short_children=self.tot_short[i],
                     disrupted_periods=float(self.tot_disrupted[i]),
+                    waste=self.tot_waste[i],
                 )
             )
         return SimulationOutput(
@@ -768,6 +888,7 @@ class PeriodicSimulation:
                 "owed": self.owed,
                 "kit": np.zeros_like(self.owed) if self.kit is None else self.kit,
             },
+            waste_total=list(self.waste_total),
         )
 
 

@@ -5,11 +5,12 @@ applies); service KPIs count demand-facing nodes only. Rates are per period (per
 in continuous review); counts are totals over the measured horizon.
 
 ====================  =====================================================================
-cost_per_period       holding + shortage + ordering cost, all nodes and SKUs
+cost_per_period       holding + shortage + ordering + waste cost, all nodes and SKUs
 holding_cost          on-hand stock at each node's local rate, plus stock in transit at the
                       shipping node's rate (free from the external supplier)
 shortage_cost         backorder cost per unit backordered at period end, or lost-sale penalty
 ordering_cost         fixed cost per order plus unit cost per unit ordered
+waste_cost            cost per perished unit discarded (``costs.waste``), per period
 fill_rate             units served from stock on arrival / units demanded
 cycle_service_level   fraction of SKU-periods without a stockout; a stockout period ends with
                       backorders or loses (or, in continuous review, backorders) some demand
@@ -18,6 +19,7 @@ avg_on_hand           average on-hand stock, all nodes
 avg_backorders        average customer backorders
 avg_in_transit        average stock in transit or owed to nodes
 lost_sales            units lost
+waste                 perished units discarded per period, all nodes (Nahmias 1982)
 orders_placed         orders placed, all nodes
 disrupted_periods     node-periods cut off by an outage (the node's supply or the node itself)
 ====================  =====================================================================
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.engine import SimulationOutput
+from sim.engine import NodeTotals, SimulationOutput
 from sim.network import Costs
 
 __all__ = [
@@ -53,6 +55,7 @@ KPI_NAMES = (
     "holding_cost",
     "shortage_cost",
     "ordering_cost",
+    "waste_cost",
     "fill_rate",
     "cycle_service_level",
     "stockout_periods",
@@ -60,6 +63,7 @@ KPI_NAMES = (
     "avg_backorders",
     "avg_in_transit",
     "lost_sales",
+    "waste",
     "orders_placed",
     "disrupted_periods",
 )
@@ -70,7 +74,8 @@ def _node_costs(
 ) -> list[dict[str, np.ndarray]]:
     """Per node, per SKU cost rates (per period). Stock in transit on an edge (or waiting
     at an assembly node for the rest of its kit) is charged to the receiving node at the
-    shipping node's local rate; from the external supplier it is free."""
+    shipping node's local rate; from the external supplier it is free. ``waste`` is the
+    cost of the node's perished units."""
     nodes = out.nodes
     by_name = {nd.name: nd for nd in nodes}
     index = {nd.name: i for i, nd in enumerate(nodes)}
@@ -92,8 +97,16 @@ def _node_costs(
         else:
             shortage = np.zeros_like(holding)
         ordering = (costs.order_fixed * tot.orders + costs.unit * tot.ordered) / T
-        rows.append({"holding": holding, "shortage": shortage, "ordering": ordering})
+        waste = costs.waste * _waste(tot) / T
+        rows.append(
+            {"holding": holding, "shortage": shortage, "ordering": ordering, "waste": waste}
+        )
     return rows
+
+
+def _waste(tot: NodeTotals) -> np.ndarray:
+    """Perished units a node discarded in the measured periods, per SKU."""
+    return tot.waste if tot.waste is not None else np.zeros_like(tot.on_hand)
 
 
 def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[str, float]:
@@ -103,6 +116,7 @@ def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> 
     holding = sum(float(c["holding"].sum()) for c in nc)
     shortage = sum(float(c["shortage"].sum()) for c in nc)
     ordering = sum(float(c["ordering"].sum()) for c in nc)
+    waste_cost = sum(float(c["waste"].sum()) for c in nc)
     front = [t for nd, t in zip(out.nodes, out.totals, strict=True) if nd.demand_facing]
     demand = sum(float(t.demand.sum()) for t in front)
     served = sum(float(t.served.sum()) for t in front)
@@ -110,10 +124,11 @@ def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> 
     stockouts = sum(float(t.stockout_periods.sum()) for t in front)
     T = max(out.totals[0].n_periods, 1e-300)
     return {
-        "cost_per_period": holding + shortage + ordering,
+        "cost_per_period": holding + shortage + ordering + waste_cost,
         "holding_cost": holding,
         "shortage_cost": shortage,
         "ordering_cost": ordering,
+        "waste_cost": waste_cost,
         "fill_rate": served / demand if demand > 0 else math.nan,
         "cycle_service_level": 1.0 - stockouts / sku_periods if sku_periods > 0 else math.nan,
         "stockout_periods": stockouts,
@@ -121,6 +136,7 @@ def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> 
         "avg_backorders": sum(float(t.backorders.sum()) for t in front) / T,
         "avg_in_transit": sum(float(t.in_transit.sum()) for t in out.totals) / T,
         "lost_sales": sum(float(t.lost.sum()) for t in front),
+        "waste": sum(float(_waste(t).sum()) for t in out.totals) / T,
         "orders_placed": sum(float(t.orders.sum()) for t in out.totals),
         "disrupted_periods": sum(float(t.disrupted_periods) for t in out.totals),
     }
@@ -132,10 +148,12 @@ NODE_KPI_NAMES = (
     "holding_cost",
     "shortage_cost",
     "ordering_cost",
+    "waste_cost",
     "avg_on_hand",
     "avg_backorders",
     "avg_in_transit",
     "fill_rate",
+    "waste",
     "orders_placed",
     "disrupted_periods",
     "bullwhip",
@@ -162,14 +180,15 @@ def node_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[st
     customers' orders shipped in the period they were placed; ``bullwhip`` is the variance
     of the orders the node places over the variance of what is asked of it (customer demand
     and customers' orders), both per period and summed over SKUs (Lee, Padmanabhan & Whang
-    1997). Stock in transit counts at the receiving node.
+    1997); ``waste`` is the node's perished units discarded per period. Stock in transit
+    counts at the receiving node.
     """
     nc = _node_costs(out, costs, unmet_demand == "backorder")
     result = {}
     for nd, tot, c in zip(out.nodes, out.totals, nc, strict=True):
         T = max(tot.n_periods, 1e-300)
-        holding, shortage, ordering = (
-            float(c[k].sum()) for k in ("holding", "shortage", "ordering")
+        holding, shortage, ordering, waste_cost = (
+            float(c[k].sum()) for k in ("holding", "shortage", "ordering", "waste")
         )
         if nd.demand_facing:
             fill = _ratio(float(tot.served.sum()), float(tot.demand.sum()))
@@ -185,14 +204,16 @@ def node_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[st
                 _variance(tot.incoming, tot.incoming_sq, T),
             )
         result[nd.name] = {
-            "cost_per_period": holding + shortage + ordering,
+            "cost_per_period": holding + shortage + ordering + waste_cost,
             "holding_cost": holding,
             "shortage_cost": shortage,
             "ordering_cost": ordering,
+            "waste_cost": waste_cost,
             "avg_on_hand": float(tot.on_hand.sum()) / T,
             "avg_backorders": float(tot.backorders.sum()) / T,
             "avg_in_transit": float(tot.in_transit.sum()) / T,
             "fill_rate": fill,
+            "waste": float(_waste(tot).sum()) / T,
             "orders_placed": float(tot.orders.sum()),
             "disrupted_periods": float(tot.disrupted_periods),
             "bullwhip": bullwhip,
@@ -234,10 +255,11 @@ def sku_kpis(
                     "replication": replication,
                     "node": nd.name,
                     "sku": np.arange(n),
-                    "cost_per_period": c["holding"] + c["shortage"] + c["ordering"],
+                    "cost_per_period": c["holding"] + c["shortage"] + c["ordering"] + c["waste"],
                     "holding_cost": c["holding"],
                     "shortage_cost": c["shortage"],
                     "ordering_cost": c["ordering"],
+                    "waste_cost": c["waste"],
                     "fill_rate": fill if nd.demand_facing else np.nan,
                     "cycle_service_level": 1.0 - tot.stockout_periods / T
                     if nd.demand_facing
@@ -247,6 +269,7 @@ def sku_kpis(
                     "avg_backorders": tot.backorders / T,
                     "avg_in_transit": tot.in_transit / T,
                     "lost_sales": tot.lost,
+                    "waste": _waste(tot) / T,
                     "orders_placed": tot.orders,
                     "demand_per_period": tot.demand / T,
                 }

@@ -5,22 +5,29 @@ suppliers and a bill of materials), random lead times, capacities, outages, allo
 rules, unmet-demand modes and policies (hypothesis). On every edge, every unit ordered was
 shipped or is still owed, and every unit shipped was received or is in transit; at every
 node, stock at the end is stock at the start plus what was received, less what was shipped
-to customer nodes and handed to customers; every unit demanded was handed over, lost or is
-still backordered; nothing is ever negative and no customer gets more than it ordered.
+to customer nodes, handed to customers and discarded as perished (waste); every unit
+demanded was handed over, lost or is still backordered; nothing is ever negative and no
+customer gets more than it ordered. With perishable goods (random shelf lives per SKU) the
+age buckets of every node also add up to its stock, and none holds a unit older than its
+SKU's shelf life.
 """
 
 from __future__ import annotations
+
+from unittest import mock
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sim.runner as runner
 from policies.base_stock import BaseStock
 from policies.ss import SS
 from sim import demand as dm
 from sim import leadtime as lt
 from sim.allocation import Priority
 from sim.disruption import Disruptions
+from sim.engine import PeriodicSimulation
 from sim.network import Costs, Graph
 from sim.rng import Streams
 from sim.runner import Scenario, simulate
@@ -138,10 +145,45 @@ def close(actual, desired):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_stock_is_conserved_on_random_networks(case):
-    scen, policy, horizon, seed = case
+    out = _simulate(*case)
+    assert all(not w.any() for w in out.waste_total)
+    _check_conservation(case, out)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.data())
+def test_stock_is_conserved_with_perishable_goods(case, data):
+    scen = case[0]
+    life = np.array(
+        data.draw(st.lists(st.integers(1, 4), min_size=scen.n_skus, max_size=scen.n_skus))
+    )
+    made = []
+
+    def perishable(**kwargs):  # the runner builds the simulation, with these shelf lives
+        made.append(PeriodicSimulation(**{**kwargs, "shelf_life": life}))
+        return made[-1]
+
+    with mock.patch.object(runner, "PeriodicSimulation", perishable):
+        out = _simulate(*case)
+    ages = made[0].ages
+    close(ages.sum(axis=1), np.array(out.final_on_hand))
+    assert np.all(ages >= -1e-9)
+    for j, lj in enumerate(life):  # no unit has more life left than its shelf life
+        assert not ages[:, lj:, j].any()
+    for i, tr in enumerate(out.traces):
+        assert np.all(tr.fields["waste"] >= 0)
+        close(tr.fields["waste"].sum(axis=0), out.waste_total[i])
+    _check_conservation(case, out)
+
+
+def _simulate(scen, policy, horizon, seed):
     n = scen.n_skus
     res = simulate(scen, policy, horizon=horizon, seed=seed, trace_skus=n, keep_outputs=True)
-    out = res.outputs[0]
+    return res.outputs[0]
+
+
+def _check_conservation(case, out):
+    scen, policy, horizon, seed = case
     net = scen.network
     top = net.topology
     totals = out.edge_totals
@@ -175,7 +217,7 @@ def test_stock_is_conserved_on_random_networks(case):
         close(fields["received"].sum(axis=0), out.received_total[i])
 
         # what left the shelf: shipped to customer nodes (the trace counts it as served,
-        # after the node's own customers) and handed to customers
+        # after the node's own customers), handed to customers, and perished (waste)
         shipped_out = totals["shipped"][outbound].sum(axis=0)
         close(fields["served"].sum(axis=0), out.served_total[i] + shipped_out)
         owed_down = totals["owed"][outbound].sum(axis=0)
@@ -183,7 +225,7 @@ def test_stock_is_conserved_on_random_networks(case):
         handed = out.demand_total[i] - out.lost_total[i] - customer_backorders
         close(
             out.initial_on_hand[i] + out.received_total[i] - shipped_out - handed,
-            out.final_on_hand[i],
+            out.final_on_hand[i] + out.waste_total[i],
         )
         assert np.all(handed >= -1e-9)
         if not nd.demand_facing:
