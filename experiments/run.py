@@ -97,7 +97,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
         demand=demand,
         costs=costs,
         unmet_demand=cfg.unmet_demand,
-        n_skus=_int(cfg, "n_skus", 1),
+        n_skus=_n_skus(cfg, demand),
         review=cfg.review,
         initial_stock=cfg.initial_stock,
         forecaster=forecaster,
@@ -105,6 +105,28 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
         disruption=disruption,
     )
     return scenario, policy
+
+
+def _overridden(key: str) -> bool:
+    """Whether the command line set ``key`` (an experiment's YAML does not count)."""
+    if not HydraConfig.initialized():
+        return False
+    task = HydraConfig.get().overrides.task
+    return any(o.lstrip("+~").split("=", 1)[0] == key for o in task)
+
+
+def _n_skus(cfg: DictConfig, demand: Any) -> int:
+    """``n_skus``, or the SKUs of replayed data (a different ``n_skus`` given on the command
+    line is refused)."""
+    n = _int(cfg, "n_skus", 1)
+    fixed = demand.fixed_n_skus
+    if fixed is None:
+        return n
+    if n != fixed and _overridden("n_skus"):
+        raise ConfigError(
+            f"n_skus(={n}): the replayed data ({demand.path}) has {fixed} SKUs; drop n_skus"
+        )
+    return int(fixed)
 
 
 def _forecasting(cfg: DictConfig):
@@ -289,6 +311,9 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
         ]
     )
     print(head)
+    note = getattr(scenario.demand, "pooled_note", lambda: None)()
+    if note:
+        print(note)
     print("policy parameters: " + _describe(result.policy_parameters))
     print(format_kpis(result, scenario.n_skus))
     if len(result.nodes) > 1:
@@ -296,6 +321,12 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
     if out_dir is None and HydraConfig.initialized():
         out_dir = Path(HydraConfig.get().runtime.output_dir)
     if out_dir is not None:
+        history = getattr(scenario.demand, "history", None)
+        if history is not None:  # before metrics.json, which says the run is complete
+            from experiments.cleaning_report import write_cleaning
+
+            out_dir.mkdir(parents=True, exist_ok=True)
+            write_cleaning(history, out_dir)
         write_outputs(out_dir, cfg, result)
         print(f"results: {out_dir}")
     return result
@@ -406,7 +437,7 @@ def _one_line(message: str) -> str:
     return "; ".join(parts)
 
 
-def precheck(argv: list[str]) -> None:
+def precheck(argv: list[str], config_name: str = "config") -> None:
     """Compose a single run's configuration before Hydra does, so that an unknown key or
     config option ends in one line (exit 2) instead of Hydra's multi-line report. Sweeps
     and Hydra's own flags are left to Hydra."""
@@ -417,7 +448,7 @@ def precheck(argv: list[str]) -> None:
 
     try:
         with initialize_config_dir(str(CONF_DIR), version_base=None):
-            compose("config", overrides=overrides)
+            compose(config_name, overrides=overrides)
     except Exception as exc:  # noqa: BLE001 - any composition failure is a config error
         messages = [str(exc)]
         if exc.__cause__ is not None:

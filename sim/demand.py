@@ -382,6 +382,7 @@ class ModulationParams(TypedDict, total=False):
     trend: float
     shocks: Sequence[Mapping[str, float]] | None
     promotions: Mapping[str, Any] | None
+    shelf_life: Any
 
 
 class Modulation:
@@ -554,15 +555,73 @@ class DemandModel(ABC):
     ``_columns()``
         Family-specific per-SKU columns for :func:`population_summary`.
 
-    Constructor parameters are keyword-only and are the YAML keys one to one.
+    Constructor parameters are keyword-only and are the YAML keys one to one. Every family
+    also takes ``shelf_life`` (periods; one number, one per SKU, or null for goods that
+    keep): perishable stock in the simulation, see ``sim/engine.py``.
+
+    Hooks of the run, for models that are more than a population of SKUs (replayed data,
+    :mod:`sim.replay`); the defaults fit every generated family:
+
+    ``bind_run(horizon, replications)``, ``bind_nodes(names)``
+        Called once per run, before ``setup``: the run's length and replications, and the
+        demand-facing nodes (downstream first).
+    ``begin_replication(rng)``
+        Called before each replication's demand is drawn, with its ``demand`` stream.
+    ``sample_at(node, rng, start, n_periods)``, ``moments_at(node)``
+        The demand of one demand-facing node (default: :meth:`sample` scaled by the node's
+        ``demand_weight``) and its per-SKU mean and std for planning.
+    ``store_labels``, ``fixed_n_skus``, ``exog_names``, ``planning_family``
+        The stores and SKU count the data fixes (None for generated demand), the data's
+        exogenous columns (:meth:`exog_table`), and the family policies plan with.
     """
 
     family: ClassVar[str]
+    #: the demand family policies derive their parameters for (the model's own by default)
+    planning_family: ClassVar[str | None] = None
+    store_labels: list[str] | None = None
+    fixed_n_skus: int | None = None
+    exog_names: tuple[str, ...] = ()
 
     def __init__(self, **modulation: Unpack[ModulationParams]) -> None:
+        self.shelf_life = _shelf_life(modulation.pop("shelf_life", None))
         self.modulation = Modulation(**modulation)
         self._base: np.ndarray | None = None
         self._level: np.ndarray | None = None
+
+    # -- run hooks (see the class docstring)
+    def bind_run(self, horizon: int, replications: int) -> None:
+        return None
+
+    def bind_nodes(self, names: list[str]) -> None:
+        return None
+
+    def begin_replication(self, rng: np.random.Generator) -> None:
+        return None
+
+    def check_history(self, periods: int, key: str = "forecaster.history") -> None:
+        """Refuse a forecaster history the model cannot give (generated demand has any)."""
+        return None
+
+    def sample_at(self, node: Any, rng: np.random.Generator, start: int, n_periods: int):
+        """The demand of demand-facing ``node``: :meth:`sample` scaled by its weight (called
+        with ``weight`` only where the weight is not 1)."""
+        if node.demand_weight == 1.0:
+            return self.sample(rng, start, n_periods)
+        return self.sample(rng, start, n_periods, weight=node.demand_weight)
+
+    def moments_at(self, node: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per-SKU mean and std of one period's demand at demand-facing ``node``."""
+        w = node.demand_weight
+        return np.asarray(self.mean(), dtype=float) * w, np.asarray(self.std(weight=w), float)
+
+    def exog_table(self, names: Sequence[str], start: int, n_periods: int, node: Any):
+        raise ValueError(f"demand '{self.family}' has no data columns {list(names)}")
+
+    def shelf_lives(self, n_skus: int) -> np.ndarray | None:
+        """Per-SKU shelf life (periods), or None when nothing perishes."""
+        if self.shelf_life is None:
+            return None
+        return _per_sku("shelf_life", np.asarray(self.shelf_life), n_skus).astype(np.int64)
 
     # -- shared by the families with a per-SKU ``mean`` level
     def _set_mean(self, mean: Any, mean_spread: Any) -> None:
@@ -716,6 +775,25 @@ class DemandModel(ABC):
         starts = np.arange(int(np.ceil(horizon)), dtype=float)
         lengths = np.minimum(1.0, horizon - starts)
         return starts, lengths, self.modulation.multiplier(starts)
+
+
+def _shelf_life(value: Any) -> np.ndarray | None:
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=object).reshape(-1)
+    ok = arr.size > 0 and all(
+        not isinstance(v, bool)
+        and isinstance(v, int | np.integer | float)
+        and v == int(v)
+        and v >= 1
+        for v in arr
+    )
+    if not ok:
+        raise ValueError(
+            f"demand.shelf_life(={value!r}) must be null, a whole number of periods >= 1, or "
+            "one per SKU"
+        )
+    return arr.astype(np.int64) if arr.size > 1 else np.int64(arr[0])
 
 
 def _check_block(start: int, n_periods: int) -> None:

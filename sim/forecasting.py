@@ -37,7 +37,11 @@ default) are columns known in advance for every period, history included. An
 ``promotion``
     1 where the SKU is on promotion: the demand model's promotion plan, which is planned
     and therefore known ahead (left out when the demand has no promotions: a column of
-    zeros carries nothing).
+    zeros carries nothing);
+``data``, or a column's name
+    the columns of replayed data (``demand=replay``, ``demand=bakery``: holidays,
+    promotions, weather; :mod:`sim.replay`), all of them or the one named, per store and
+    SKU (left out when the demand has none).
 
 Calendar columns are the same for every SKU, so without ``promotion`` the table is
 ``(n_periods, n_features)``; with it, ``(n_periods, n_skus, n_features)`` (the forecaster
@@ -49,6 +53,7 @@ contract allows both, ``forecasters/base.py``). The driver hands the rows of the
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -69,7 +74,7 @@ __all__ = [
 
 MONITORS = ("none", "cusum")
 #: Exogenous column groups a run can hand to forecasters (``forecaster.exog``).
-EXOG_COLUMNS = ("calendar", "weekday", "yearly", "promotion")
+EXOG_COLUMNS = ("calendar", "weekday", "yearly", "promotion", "data")
 #: Yearly Fourier pairs in the ``yearly`` columns.
 YEARLY_TERMS = 2
 
@@ -110,10 +115,12 @@ class ForecastSettings:
                 raise ValueError(f"forecaster.{key}(={v!r}) must be a number > 0")
 
 
-def exog_columns(value: object) -> tuple[str, ...]:
+def exog_columns(value: object, data_columns: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """``forecaster.exog`` as a tuple of column groups: a list of names from
-    :data:`EXOG_COLUMNS`, one name, or none (``null``, ``none``, ``[]``); a ValueError naming
-    the key and the value otherwise."""
+    :data:`EXOG_COLUMNS` or ``data_columns`` (the columns of replayed data), one name, or none
+    (``null``, ``none``, ``[]``); a ValueError naming the key and the value otherwise.
+    ``data_columns=None`` (the demand not known yet) accepts any other name for now;
+    :class:`ExogSource` checks it against the demand's columns."""
     if value is None or (isinstance(value, str) and value.lower() in ("none", "")):
         return ()
     names = (value,) if isinstance(value, str) else value
@@ -122,12 +129,18 @@ def exog_columns(value: object) -> tuple[str, ...]:
             f"forecaster.exog(={value!r}) must be a list of columns from "
             f"{', '.join(EXOG_COLUMNS)}, or none"
         )
-    unknown = [c for c in names if c not in EXOG_COLUMNS]
-    if unknown:
-        raise ValueError(
-            f"forecaster.exog(={value!r}): unknown column {unknown[0]!r}; choose from "
-            f"{', '.join(EXOG_COLUMNS)}, or none"
-        )
+    if data_columns is not None:
+        unknown = [c for c in names if c not in EXOG_COLUMNS and c not in data_columns]
+        if unknown:
+            data = (
+                f", or the data's columns {', '.join(data_columns)}"
+                if data_columns
+                else " (the demand has no data columns)"
+            )
+            raise ValueError(
+                f"forecaster.exog(={list(names)!r}): unknown column {unknown[0]!r}; choose "
+                f"from {', '.join(EXOG_COLUMNS)}{data}, or none"
+            )
     expanded = _expand(names)
     repeated = sorted({c for c in expanded if expanded.count(c) > 1})
     if repeated:
@@ -148,28 +161,49 @@ def _expand(names: tuple[str, ...] | list[str]) -> list[str]:
 
 class ExogSource:
     """The exogenous columns of a run (see the module docstring): ``table(start, n)`` gives
-    those of periods ``start .. start + n - 1`` for all SKUs, from the period index and the
-    demand model's promotion plan (``demand.promotions``). ``columns`` are the groups in
-    use (``promotion`` dropped when the demand has none), ``names`` the columns. A per-SKU
-    table takes ``8 * n_periods * n_skus * n_features`` bytes (40 MB for 1,000 SKUs, 480
-    periods and 11 columns)."""
+    those of periods ``start .. start + n - 1`` for all SKUs, from the period index, the
+    demand model's promotion plan (``demand.promotions``) and, for replayed data, the data's
+    own columns (``demand.exog_table``) at ``node`` (a demand-facing node, or the node whose
+    forecaster this is: see :meth:`at`). ``columns`` are the groups in use (``promotion``
+    dropped when the demand has none), ``names`` the columns. A per-SKU table takes
+    ``8 * n_periods * n_skus * n_features`` bytes (40 MB for 1,000 SKUs, 480 periods and 11
+    columns)."""
 
-    def __init__(self, columns: tuple[str, ...] | list[str], demand: DemandModel) -> None:
-        groups = _expand(exog_columns(tuple(columns)))
+    def __init__(
+        self, columns: tuple[str, ...] | list[str], demand: DemandModel, node: object = None
+    ) -> None:
+        data_columns = tuple(demand.exog_names)
+        groups = _expand(exog_columns(tuple(columns), data_columns))
+        if "data" in groups:  # every column of the data, in the data's order
+            at = groups.index("data")
+            groups[at : at + 1] = [c for c in data_columns if c not in groups]
         if "promotion" in groups and not demand.has_promotions:
             groups.remove("promotion")
         self.demand = demand
+        self.node = node
         self.columns = tuple(groups)
         self.weekly = "weekday" in groups
         self.fourier_terms = YEARLY_TERMS if "yearly" in groups else 0
-        self.per_sku = "promotion" in groups
-        self.names = calendar_names(
-            weekly=self.weekly, fourier_terms=self.fourier_terms, trend=False, intercept=False
-        ) + (["promotion"] if self.per_sku else [])
+        self.data = tuple(c for c in groups if c not in EXOG_COLUMNS)
+        self.promotion = "promotion" in groups
+        self.per_sku = self.promotion or bool(self.data)
+        self.names = (
+            calendar_names(
+                weekly=self.weekly, fourier_terms=self.fourier_terms, trend=False, intercept=False
+            )
+            + (["promotion"] if self.promotion else [])
+            + list(self.data)
+        )
+
+    def at(self, node: object) -> ExogSource:
+        """The same columns at another node (replayed data differ by store)."""
+        other = copy.copy(self)
+        other.node = node
+        return other
 
     def table(self, start: int, n_periods: int) -> np.ndarray:
         """``(n_periods, n_features)``, or ``(n_periods, n_skus, n_features)`` with
-        ``promotion`` (the calendar columns repeated for every SKU)."""
+        ``promotion`` or data columns (the calendar columns repeated for every SKU)."""
         periods = np.arange(start, start + n_periods)
         shared = calendar_features(
             periods,
@@ -180,10 +214,18 @@ class ExogSource:
         )
         if not self.per_sku:
             return shared
-        promo = self.demand.promotions(start, n_periods)
-        out = np.empty((n_periods, promo.shape[1], shared.shape[1] + 1))
-        out[:, :, :-1] = shared[:, None, :]
-        out[:, :, -1] = promo
+        own = []
+        if self.promotion:
+            own.append(self.demand.promotions(start, n_periods)[:, :, None])
+        if self.data:
+            own.append(self.demand.exog_table(self.data, start, n_periods, self.node))
+        n_skus = own[0].shape[1]
+        out = np.empty((n_periods, n_skus, shared.shape[1] + sum(o.shape[2] for o in own)))
+        out[:, :, : shared.shape[1]] = shared[:, None, :]
+        at = shared.shape[1]
+        for block in own:
+            out[:, :, at : at + block.shape[2]] = block
+            at += block.shape[2]
         return out
 
 

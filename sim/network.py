@@ -96,16 +96,18 @@ def _count(name: str, value: Any, low: int = 1) -> int:
 
 @dataclass(frozen=True)
 class Costs:
-    """Cost rates shared by all SKUs (``costs.*`` in the configuration)."""
+    """Cost rates shared by all SKUs (``costs.*`` in the configuration); ``waste`` is
+    charged per perished unit discarded."""
 
     holding: float = 1.0
     backorder: float = 9.0
     lost_sale: float = 9.0
     order_fixed: float = 0.0
     unit: float = 0.0
+    waste: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("holding", "backorder", "lost_sale", "order_fixed", "unit"):
+        for name in ("holding", "backorder", "lost_sale", "order_fixed", "unit", "waste"):
             object.__setattr__(self, name, _non_negative(f"costs.{name}", getattr(self, name)))
 
 
@@ -369,6 +371,11 @@ class Network:
         self.allocation.check([nd.name for nd in nodes])
         return self.nodes
 
+    def bind_stores(self, labels: list[str] | None) -> None:
+        """The stores of replayed data (None for generated demand), before :meth:`build`;
+        a shape that makes one node per store (``Distribution``) takes them from here."""
+        return None
+
     def index(self, name: str) -> int:
         for i, n in enumerate(self.nodes):
             if n.name == name:
@@ -504,11 +511,13 @@ class Distribution(Network):
     """
 
     ROLES = ("warehouse", "store")
+    #: stores when ``stores`` is ``auto`` and the demand is generated
+    DEFAULT_STORES = 10
 
     def __init__(
         self,
         *,
-        stores: int = 10,
+        stores: Any = "auto",
         lead_time: Any = 2,
         warehouse_lead_time: Any = 4,
         allocation: Any = "fifo",
@@ -521,31 +530,17 @@ class Distribution(Network):
     ):
         super().__init__()
         self._init_common(review_period, allocation)
+        self.stores_setting = stores
+        if stores in ("auto", "from_data"):
+            stores = self.DEFAULT_STORES
         self.stores = _count("network.stores", stores)
-        self.store_lead_times = [
-            make_lead_time(copy.deepcopy(lead_time), "network.lead_time")
-            for _ in range(self.stores)
-        ]
+        self.store_names = [f"store{i + 1}" for i in range(self.stores)]
+        self._lead_time = lead_time
         self.warehouse_lead_time = make_lead_time(
             warehouse_lead_time, "network.warehouse_lead_time"
         )
-        if store_weights is None:
-            weights = [1.0] * self.stores
-        else:
-            if isinstance(store_weights, str | Mapping) or not isinstance(store_weights, Sequence):
-                raise ValueError(f"network.store_weights(={store_weights!r}) must be a list")
-            weights = list(store_weights)
-            if len(weights) != self.stores:
-                raise ValueError(
-                    f"network.store_weights(={weights}) must have one entry per store "
-                    f"({self.stores})"
-                )
-            weights = [
-                _non_negative(f"network.store_weights[{i}]", w) for i, w in enumerate(weights)
-            ]
-            if any(w <= 0 for w in weights):
-                raise ValueError(f"network.store_weights(={weights}) must all be > 0")
-        self.store_weights = weights
+        self._store_weights = store_weights
+        self._set_stores(self.stores, self.store_names)
         self._holding = holding
         _role_values("network.holding", holding, self.ROLES, {})  # validate early
         self.capacity = _optional_non_negative("network.capacity", capacity)
@@ -553,6 +548,52 @@ class Distribution(Network):
         self.supplier_capacity = _optional_non_negative(
             "network.supplier_capacity", supplier_capacity
         )
+
+    def _set_stores(self, n: int, names: list[str]) -> None:
+        self.stores, self.store_names = n, names
+        self.store_lead_times = [
+            make_lead_time(copy.deepcopy(self._lead_time), "network.lead_time") for _ in range(n)
+        ]
+        store_weights = self._store_weights
+        if store_weights is None:
+            weights = [1.0] * n
+        else:
+            if isinstance(store_weights, str | Mapping) or not isinstance(store_weights, Sequence):
+                raise ValueError(f"network.store_weights(={store_weights!r}) must be a list")
+            weights = list(store_weights)
+            if len(weights) != n:
+                raise ValueError(
+                    f"network.store_weights(={weights}) must have one entry per store ({n})"
+                )
+            weights = [
+                _non_negative(f"network.store_weights[{i}]", w) for i, w in enumerate(weights)
+            ]
+            if any(w <= 0 for w in weights):
+                raise ValueError(f"network.store_weights(={weights}) must all be > 0")
+        self.store_weights = weights
+
+    def bind_stores(self, labels: list[str] | None) -> None:
+        """``stores: auto`` or ``from_data``: one store node per store of replayed data
+        (``store<label>``); a number must match the data's store count."""
+        from sim.replay import store_node_name
+
+        setting = self.stores_setting
+        if labels is None:
+            if setting == "from_data":
+                raise ValueError(
+                    "network.stores(='from_data') needs replayed demand (demand=replay or "
+                    "demand=bakery); give a number of stores"
+                )
+            return
+        if setting in ("auto", "from_data"):
+            self._set_stores(len(labels), [store_node_name(lb) for lb in labels])
+        elif len(labels) != self.stores:
+            raise ValueError(
+                f"network.stores(={self.stores}) does not match the {len(labels)} stores of "
+                "the replayed data; set network.stores=auto"
+            )
+        else:
+            self.store_names = [store_node_name(lb) for lb in labels]
 
     def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:
         h = _role_values(
@@ -563,8 +604,7 @@ class Distribution(Network):
         )
         nodes = [Node("warehouse", h["warehouse"], capacity=self.capacity, role="warehouse")]
         edges = [Edge(None, "warehouse", self.warehouse_lead_time, self.supplier_capacity)]
-        for i in range(self.stores):
-            name = f"store{i + 1}"
+        for i, name in enumerate(self.store_names):
             nodes.append(
                 Node(name, h["store"], True, role="store", demand_weight=self.store_weights[i])
             )

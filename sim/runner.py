@@ -95,23 +95,22 @@ class RunResult:
 def _node_demand(scenario: Scenario) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Mean and std of the customer demand that reaches each node: the summed demand of the
     demand-facing nodes at or below it (each counted by the units of the node's item it
-    takes), stores independent."""
+    takes; the model's :meth:`~sim.demand.DemandModel.moments_at` each), stores independent."""
     net, demand = scenario.network, scenario.demand
     top = net.topology
-    mean, std = np.asarray(demand.mean(), dtype=float), np.asarray(demand.std(), dtype=float)
+    facing = {int(j): demand.moments_at(net.nodes[j]) for j in top.demand_nodes}
     means, stds = [], []
     for i in range(top.n_nodes):
         terms = [
-            (top.content[i, j], net.nodes[j].demand_weight)
-            for j in top.demand_nodes
-            if top.content[i, j] > 0
+            (top.content[i, j], facing[int(j)]) for j in top.demand_nodes if top.content[i, j] > 0
         ]
-        if terms == [(1.0, 1.0)]:  # one store below, as in single and serial networks
-            means.append(mean)
-            stds.append(std)
+        if len(terms) == 1 and terms[0][0] == 1.0:  # one store below: single, serial
+            means.append(terms[0][1][0])
+            stds.append(terms[0][1][1])
             continue
-        m = sum(c * w * mean for c, w in terms) if terms else np.zeros_like(mean)
-        v = sum((c * demand.std(weight=w)) ** 2 for c, w in terms) if terms else 0.0 * mean
+        zero = np.zeros(scenario.n_skus)
+        m = sum((c * mom[0] for c, mom in terms), zero)
+        v = sum(((c * mom[1]) ** 2 for c, mom in terms), zero)
         means.append(np.asarray(m, dtype=float))
         stds.append(np.sqrt(v))
     return means, stds
@@ -124,6 +123,11 @@ def planning_contexts(scenario: Scenario) -> NetworkContext:
     n = scenario.n_skus
     ones = np.ones(n)
     means, stds = _node_demand(scenario)
+    # goods that keep one period: every unit left at a period's end is thrown away, so a
+    # policy plans with overage cost holding + waste (the newsvendor of a perishable good;
+    # longer shelf lives are planned as if the goods kept)
+    life = scenario.demand.shelf_lives(n)
+    one_day_waste = costs.waste * (life == 1) if life is not None else 0.0 * ones
     contexts = []
     for i, node in enumerate(net.nodes):
         inbound = net.inbound(i)
@@ -131,13 +135,13 @@ def planning_contexts(scenario: Scenario) -> NetworkContext:
         contexts.append(
             PlanningContext(
                 n_skus=n,
-                demand_family=scenario.demand.family,
+                demand_family=scenario.demand.planning_family or scenario.demand.family,
                 demand_mean=means[i],
                 demand_std=stds[i],
                 lead_time_mean=np.asarray(lead.mean(), dtype=float) * ones,
                 lead_time_std=np.asarray(lead.std(), dtype=float) * ones,
                 review_period=net.review_period,
-                holding=node.holding * ones,
+                holding=node.holding * ones + one_day_waste,
                 backorder=costs.backorder * ones,
                 lost_sale=costs.lost_sale * ones,
                 order_fixed=costs.order_fixed * ones,
@@ -158,12 +162,23 @@ def _initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.nd
     return [np.ceil(c.demand_mean * (c.protection_periods + 1)) for c in contexts.nodes]
 
 
-def prepare(scenario: Scenario, policy: Policy, seed: int) -> tuple[list[Policy], NetworkContext]:
-    """Draw the SKU population, build the network, derive missing policy parameters."""
+def prepare(
+    scenario: Scenario,
+    policy: Policy,
+    seed: int,
+    horizon: int | None = None,
+    replications: int = 1,
+) -> tuple[list[Policy], NetworkContext]:
+    """Fit the demand to the run (``horizon`` and ``replications``; replayed data need
+    them), draw the SKU population, build the network, derive missing policy parameters."""
     streams = Streams(seed)
     net = scenario.network
-    net.build(scenario.costs)
     demand = scenario.demand
+    net.bind_stores(demand.store_labels)
+    net.build(scenario.costs)
+    if horizon is not None:
+        demand.bind_run(horizon, replications)
+    demand.bind_nodes([net.nodes[j].name for j in net.topology.demand_nodes])
     plan = streams.get("promotions") if demand.has_promotions else None
     demand.setup(scenario.n_skus, streams.get("population"), plan)
     for e, edge in enumerate(net.edges):
@@ -171,6 +186,11 @@ def prepare(scenario: Scenario, policy: Policy, seed: int) -> tuple[list[Policy]
         edge.lead_time.setup(scenario.n_skus, streams.get(f"population/lead_time/{key}"))
     if scenario.review == "continuous" and len(net.nodes) != 1:
         raise ValueError("review=continuous supports network=single only")
+    if scenario.review == "continuous" and demand.shelf_life is not None:
+        raise ValueError(
+            "demand.shelf_life: perishable goods need review=periodic (continuous review "
+            "keeps no ages)"
+        )
     contexts = planning_contexts(scenario)
     policies = policy.for_network(contexts)
     return policies, contexts
@@ -205,14 +225,17 @@ def simulate(
     if warmup >= horizon:
         raise ValueError(f"warmup(={warmup}) must be < horizon(={horizon})")
     streams = Streams(seed)
-    policies, contexts = prepare(scenario, policy, seed)
+    policies, contexts = prepare(scenario, policy, seed, horizon, replications)
     nodes = scenario.network.nodes
     initial = _initial_on_hand(scenario, contexts)
     _check_forecasting(scenario, policies)
+    if scenario.forecaster is not None:
+        scenario.demand.check_history(scenario.forecasting.history)
     exog = _exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     node_rep, echelon_rep = [], []
     for rep in range(replications):
+        scenario.demand.begin_replication(streams.get("demand", rep))
         drivers = None
         if scenario.forecaster is not None:
             drivers = _forecast_drivers(
@@ -306,11 +329,8 @@ def describe_network(net: Network) -> dict[str, Any]:
 def sample_demand(
     demand: DemandModel, rng: np.random.Generator, start: int, n_periods: int, node: Node
 ) -> np.ndarray:
-    """The demand of a demand-facing node: the model's, scaled by the node's weight (a
-    model's ``sample`` is called with ``weight`` only where the weight is not 1)."""
-    if node.demand_weight == 1.0:
-        return demand.sample(rng, start, n_periods)
-    return demand.sample(rng, start, n_periods, weight=node.demand_weight)
+    """The demand of a demand-facing node (:meth:`~sim.demand.DemandModel.sample_at`)."""
+    return demand.sample_at(node, rng, start, n_periods)
 
 
 def periodic_simulation(
@@ -375,6 +395,7 @@ def periodic_simulation(
         forecast_drivers=drivers,
         queues=queues,
         disruption=plan,
+        shelf_life=scenario.demand.shelf_lives(scenario.n_skus),
     )
 
 
@@ -466,7 +487,7 @@ def _forecast_drivers(
             protection_periods=np.ceil(contexts.nodes[i].protection_periods).astype(np.int64),
             settings=settings,
             warmup=warmup,
-            exog=exog,
+            exog=exog.at(net.nodes[i]) if exog is not None else None,
         )
         driver.start()
         drivers[i] = (driver, signal)

@@ -11,7 +11,7 @@ import pytest
 
 from experiments.run import run
 from policies.base import PlanningContext, check_policy
-from tests.conftest import CONF, SHORT, compose_config
+from tests.conftest import CONF, ROOT, SHORT, compose_config
 
 
 def _names(group: str) -> list[str]:
@@ -69,7 +69,9 @@ def test_network_config_runs(network, tmp_path):
 
 @pytest.mark.parametrize("demand", _names("demand"))
 def test_demand_config_runs(demand, tmp_path):
-    _smoke([f"demand={demand}", "policy=ss"], tmp_path)
+    # replayed demand needs an export: the example shipped with the repo
+    data = [f"demand.path={ROOT / 'sim/datasets/example_sales.csv'}"] if demand == "replay" else []
+    _smoke([f"demand={demand}", "policy=ss", *data], tmp_path)
 
 
 @pytest.mark.parametrize("experiment", _names("experiment"))

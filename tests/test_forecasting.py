@@ -382,7 +382,6 @@ def test_without_promotions_the_promotion_column_is_left_out():
 @pytest.mark.parametrize(
     "value, message",
     [
-        (["promo"], r"forecaster.exog\(=\['promo'\]\): unknown column 'promo'"),
         (["calendar", "yearly"], r"forecaster.exog\(=\['calendar', 'yearly'\]\) names 'yearly'"),
         (3, r"forecaster.exog\(=3\) must be a list of columns"),
     ],
@@ -390,6 +389,17 @@ def test_without_promotions_the_promotion_column_is_left_out():
 def test_bad_exog_settings_are_named(value, message):
     with pytest.raises(ValueError, match=message):
         ForecastSettings(exog=value)
+
+
+def test_an_unknown_exog_column_is_named_against_the_demand():
+    from sim.forecasting import ExogSource
+
+    plain = dm.Poisson(mean=5.0)
+    plain.setup(3, np.random.default_rng(0))
+    with pytest.raises(
+        ValueError, match=r"forecaster.exog\(=\['promo'\]\): unknown column 'promo'"
+    ):
+        ExogSource(ForecastSettings(exog=["promo"]).exog, plain)
 
 
 def test_exog_settings_accept_one_name_or_none():
