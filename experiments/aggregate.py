@@ -3,7 +3,8 @@
 Works on any sweep folder -- finished, with failed jobs, or killed half-way. The jobs the
 sweep was meant to run are listed from its ``multirun.yaml`` (the basic sweeper's grid, in
 Hydra's job order), so a job that never started is marked ``missing`` rather than dropped.
-A job is ``ok`` when its ``metrics.json`` exists (written atomically, so it is complete),
+A job is ``ok`` when its ``metrics.json`` (a backtest job: ``backtest.json``) exists
+(written atomically, so it is complete),
 ``not applicable`` when its policy cannot run on its scenario by design (e.g. a
 forecast-driven policy on a serial chain), ``failed`` when it left another ``error.json``,
 and ``missing`` otherwise.
@@ -97,7 +98,7 @@ def job_status(job_dir: Path | None) -> tuple[str, dict[str, Any] | None]:
     and, for the two kinds of error, its ``error.json`` record."""
     if job_dir is None:
         return "missing", None
-    if (job_dir / "metrics.json").exists():
+    if (job_dir / "metrics.json").exists() or (job_dir / "backtest.json").exists():
         return "ok", None
     path = job_dir / "error.json"
     if not path.exists():

@@ -1,125 +1,200 @@
-"""``python -m experiments.backtest forecaster=holt_winters demand=seasonal``: rolling-origin
-forecast accuracy, apart from any inventory policy.
+"""``python -m experiments.backtest forecaster=ets demand=bakery``: rolling-origin forecast
+accuracy, apart from any inventory policy (:mod:`sim.evaluation`).
 
-Demand for ``n_skus`` SKUs is drawn from the configured demand model (periods
-``-history .. horizon-1``). From each origin ``t`` (every ``backtest.step`` periods, starting
-after ``forecaster.history`` periods) the forecaster, fitted on data before ``t`` only
-(re-fitted every ``forecaster.refit_every`` periods, updated period by period in between),
-forecasts the next ``backtest.horizon`` periods. The table gives, per lead (1..horizon) and
-overall: MAE, RMSE, bias (actual - forecast), MASE (MAE over the in-sample one-step naive
-MAE, Hyndman & Koehler 2006) and, where the forecaster has its own predictive std, the
-coverage of its central 80% interval (normal). Written to ``backtest.csv`` and
-``backtest.json`` in the run folder. A forecaster that uses exogenous regressors gets the
-columns of ``forecaster.exog`` as in a simulation (``sim/forecasting.py``): those of the
-periods it learns from, and those of the periods it forecasts, known in advance; e.g.
-``python -m experiments.backtest forecaster=glm demand=promotions``.
+The demand history:
+
+* generated demand (``demand=seasonal`` …): ``n_skus`` SKUs drawn from the configured model
+  for periods ``-forecaster.history .. horizon - 1``;
+* replayed data (``demand=replay``, ``demand=bakery``): every (store, SKU) series of the
+  cleaned history, whole (a series is ``store/sku``).
+
+From rolling origins (``backtest.horizon`` periods ahead, origins ``backtest.step`` apart,
+the last ``backtest.windows`` of them, each after ``backtest.min_history`` periods) the
+forecaster, fitted on the data before the origin only (re-fitted every
+``forecaster.refit_every`` periods, updated period by period in between), forecasts the
+window. Per lead and overall: MAE, RMSE, bias (actual - forecast), MASE (seasonal scale,
+``backtest.season``), RMSSE (M5) and the coverage of the forecaster's central 80% interval;
+per series the same in ``per_series.csv``. A forecaster that uses regressors gets the
+columns of ``forecaster.exog`` as in a simulation (``sim/forecasting.py``): on replayed data
+the calendar and the data's own columns (holidays, promotions, weather; observed columns
+lagged or known as ``demand.observed_as`` says).
+
+Written to the run folder: ``backtest.csv`` (per lead, and ``all``), ``per_series.csv`` and
+``backtest.json`` (``forecaster``, ``summary``, ``per_series``, ``table``, ``config``). A
+sweep over forecasters (``-m forecaster=seasonal_naive,ets,glm``) ends with the leaderboard
+(:mod:`experiments.leaderboard`): ``leaderboard.csv`` and ``leaderboard.png``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import hydra
 import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
-from experiments.run import ConfigError, _atomic_write, _explain, _forecasting, _instantiate, _int
+from experiments.run import (
+    ConfigError,
+    _atomic_write,
+    _explain,
+    _forecasting,
+    _instantiate,
+    _int,
+    write_error,
+)
+from forecasters.calendar import calendar_features
+from sim.evaluation import Backtest, rolling_origin
 from sim.forecasting import ExogSource
 from sim.rng import Streams
 
-Z80 = 1.2815515655446004  # standard normal 0.9-quantile
+#: backtest.* keys and their defaults
+DEFAULTS = {"horizon": 7, "step": 7, "windows": 26, "min_history": 56, "season": 7}
 
 
-def backtest(cfg: DictConfig) -> pd.DataFrame:
-    forecaster, settings = _forecasting(cfg)
-    if forecaster is None:
-        raise ConfigError("backtest needs a forecaster: add e.g. forecaster=ses")
-    demand = _instantiate("demand", cfg.demand)
+def _settings(cfg: DictConfig) -> dict[str, int | None]:
+    node = cfg.get("backtest") or {}
+    unknown = sorted(set(node) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(
+            f"backtest.{unknown[0]}: unknown key; expected one of {', '.join(DEFAULTS)}"
+        )
+    out = {k: node.get(k, v) for k, v in DEFAULTS.items()}
+    for key, value in out.items():
+        if key == "windows" and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"backtest.{key}(={value!r}) must be an integer >= 1")
+    return out
+
+
+def _replay_data(demand, settings, forecaster) -> tuple[np.ndarray, np.ndarray | None, list]:
+    """All (store, SKU) series of replayed data, store-major, and their regressors (row
+    ``t`` is data period ``t``; the calendar columns count periods from the first date)."""
+    history = demand.history
+    T, S, K = history.demand.shape
+    y = history.demand.reshape(T, S * K)
+    labels = [f"{s}/{k}" for s in history.stores for k in history.skus]
+    if not settings.exog or not getattr(forecaster, "uses_exog", False):
+        return y, None, labels
+    source = ExogSource(settings.exog, demand)
+    if not source.columns:
+        return y, None, labels
+    shared = calendar_features(
+        np.arange(T),
+        weekly=source.weekly,
+        fourier_terms=source.fourier_terms,
+        trend=False,
+        intercept=False,
+    )
+    x = np.concatenate(
+        [np.repeat(shared[:, None, :], S * K, axis=1), demand.series_exog(source.data)], axis=2
+    )
+    return y, x, labels
+
+
+def _generated_data(cfg, demand, settings, forecaster, horizon):
     n_skus = _int(cfg, "n_skus", 1)
-    bt = cfg.get("backtest") or {}
-    h = int(bt.get("horizon", 14))
-    step = int(bt.get("step", 7))
-    if h < 1 or step < 1:
-        raise ConfigError(f"backtest.horizon(={h}) and backtest.step(={step}) must be >= 1")
-    horizon = _int(cfg, "horizon", h + 1)
     streams = Streams(cfg.seed)
     demand.setup(n_skus, streams.get("population"), streams.get("promotions"))
     H = settings.history
     y = demand.sample(streams.get("demand", 0), -H, H + horizon)
-    # regressors of periods -H .. horizon - 1 (row k is period k - H), if the model uses any
     x = None
     if settings.exog and getattr(forecaster, "uses_exog", False):
         source = ExogSource(settings.exog, demand)
         x = source.table(-H, H + horizon) if source.columns else None
-    naive_scale = np.mean(np.abs(np.diff(y[:H], axis=0)), axis=0) if H > 1 else np.ones(n_skus)
-    origins = list(range(H, H + horizon - h + 1, step))
-    if not origins:
-        raise ConfigError(f"horizon(={horizon}) must exceed backtest.horizon(={h})")
-    err = np.full((len(origins), h, n_skus), np.nan)
-    covered = np.full((len(origins), h, n_skus), np.nan)
-    fitted_at, seen = None, 0
-    for k, t0 in enumerate(origins):
-        if fitted_at is None or t0 - fitted_at >= settings.refit_every:
-            if x is None:
-                forecaster.fit(y[:t0].copy())
-            else:
-                forecaster.fit(y[:t0].copy(), x[:t0])
-            fitted_at = seen = t0
-        else:
-            for t in range(seen, t0):
-                if x is None:
-                    forecaster.update(y[t].copy())
-                else:
-                    forecaster.update(y[t].copy(), x[t])
-            seen = t0
-        fc = forecaster.predict(h) if x is None else forecaster.predict(h, x[t0 : t0 + h])
-        actual = y[t0 : t0 + h]
-        err[k] = actual - fc.mean
-        if fc.std is not None:
-            covered[k] = np.abs(err[k]) <= Z80 * fc.std
-    rows = []
-    for lead in [*range(h), None]:
-        e = err[:, lead] if lead is not None else err.reshape(-1, n_skus)
-        c = covered[:, lead] if lead is not None else covered.reshape(-1, n_skus)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mase = np.nanmean(np.nanmean(np.abs(e), axis=0) / naive_scale)
-        rows.append(
-            {
-                "lead": "all" if lead is None else lead + 1,
-                "mae": float(np.nanmean(np.abs(e))),
-                "rmse": float(np.sqrt(np.nanmean(e**2))),
-                "bias": float(np.nanmean(e)),
-                "mase": float(mase),
-                "coverage80": float(np.nanmean(c)) if not np.all(np.isnan(c)) else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
+    return y, x, [f"sku{i}" for i in range(n_skus)]
+
+
+def backtest(cfg: DictConfig) -> tuple[Backtest, pd.DataFrame]:
+    """The rolling-origin evaluation and its per-lead table (with an ``all`` row)."""
+    forecaster, settings = _forecasting(cfg)
+    if forecaster is None:
+        raise ConfigError("backtest needs a forecaster: add e.g. forecaster=ses")
+    bt = _settings(cfg)
+    demand = _instantiate("demand", cfg.demand)
+    if getattr(demand, "history", None) is not None:
+        y, x, labels = _replay_data(demand, settings, forecaster)
+        min_history = bt["min_history"]
+    else:
+        horizon = _int(cfg, "horizon", bt["horizon"] + 1)
+        y, x, labels = _generated_data(cfg, demand, settings, forecaster, horizon)
+        min_history = max(bt["min_history"], settings.history)
+    result = rolling_origin(
+        forecaster,
+        pd.DataFrame(y, columns=labels),
+        x,
+        horizon=bt["horizon"],
+        step=bt["step"],
+        windows=bt["windows"],
+        min_history=min_history,
+        refit_every=settings.refit_every,
+        season=bt["season"],
+    )
+    table = result.by_lead().reset_index()
+    overall = {k: v for k, v in result.summary().items() if k in table.columns}
+    table = pd.concat([table, pd.DataFrame([{"lead": "all", **overall}])], ignore_index=True)
+    return result, table
 
 
 @hydra.main(version_base=None, config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    choices = hc.runtime.choices
+    started = time.perf_counter()
     try:
-        table = backtest(cfg)
-    except (ConfigError, ValueError, TypeError) as exc:
+        result, table = backtest(cfg)
+    except (ConfigError, ValueError, TypeError, OmegaConfBaseException) as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        if hc.mode == RunMode.MULTIRUN:
+            write_error(out, cfg, exc)
+            print(
+                f"stocklab: job failed: {_explain(exc)} (see {out / 'error.json'})", file=sys.stderr
+            )
+            return
         print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
         sys.exit(2)
-    choices = HydraConfig.get().runtime.choices
+    seconds = time.perf_counter() - started
+    summary = result.summary()
     print(
         f"backtest · forecaster={choices.get('forecaster')} · demand={choices.get('demand')} · "
-        f"{cfg.n_skus} SKUs · rolling origins every {cfg.backtest.step} periods"
+        f"{result.n_series} series · {summary['windows']} rolling origins × "
+        f"{result.horizon} periods · {seconds:.1f} s"
     )
-    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    out = Path(HydraConfig.get().runtime.output_dir)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    per_series = result.per_series().reset_index()
+    payload = {
+        "forecaster": choices.get("forecaster"),
+        "demand": choices.get("demand"),
+        "summary": {**summary, "seconds": seconds},
+        "per_series": per_series.to_dict(orient="records"),
+        "table": table.to_dict(orient="records"),
+        "config": OmegaConf.to_container(cfg, resolve=True),
+    }
+    out.mkdir(parents=True, exist_ok=True)
     _atomic_write(out / "backtest.csv", lambda t: table.to_csv(t, index=False))
-    payload = {"table": table.to_dict(orient="records"), "config": OmegaConf.to_container(cfg)}
+    _atomic_write(out / "per_series.csv", lambda t: per_series.to_csv(t, index=False))
+    # last: a job with backtest.json is complete
     _atomic_write(
-        out / "backtest.json", lambda t: Path(t).write_text(json.dumps(payload, indent=2))
+        out / "backtest.json",
+        lambda t: Path(t).write_text(json.dumps(payload, indent=2, default=_json_default)),
     )
     print(f"results: {out}")
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
 
 
 if __name__ == "__main__":

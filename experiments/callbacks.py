@@ -56,6 +56,12 @@ class SweepSummary(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        if any((d / "backtest.json").exists() for d in job_dirs(sweep_dir).values()):
+            from experiments.leaderboard import write_leaderboard
+
+            write_leaderboard(sweep_dir)
+            print(f"leaderboard: {sweep_dir / 'leaderboard.csv'}, {sweep_dir / 'leaderboard.png'}")
+            return
         table = write_summary(sweep_dir)
         print(f"sweep summary: {describe(table)} -> {sweep_dir / 'sweep_summary.csv'}")
         if self.report:
