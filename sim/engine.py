@@ -527,6 +527,7 @@ class PeriodicSimulation:
         ages = self.ages[rows]
         on_hand = self.on_hand[rows]
         waste = np.minimum(ages[:, 0], on_hand)  # equal, up to rounding dust
+        np.maximum(waste, 0.0, out=waste)  # ... which must not make it negative
         ages[:, :-1] = ages[:, 1:]
         ages[:, -1] = 0.0
         self.ages[rows] = ages
