@@ -42,8 +42,9 @@ def _batch_mean(costs: np.ndarray, batch: int = 500) -> tuple[float, float]:
 
 @pytest.mark.parametrize("family", ["poisson", "normal"])
 def test_one_store_is_the_two_stage_serial_system(family: str) -> None:
-    """N = 1: warehouse and store form a serial chain; the levels and cost are the serial
-    solver's, to the last bit."""
+    """N = 1: warehouse and store form a serial chain; the levels are the serial solver's
+    and the cost agrees to rounding (the two solvers sum the same terms in another order,
+    and the last bit moved with scipy/numpy releases)."""
     mean, std, lead_0, lead, h_0, h_s, p = 3.0, 1.5, 2, 1, 1.0, 3.0, 20.0
     sol = distribution_echelon_levels([mean], [std], family, lead_0, lead, h_0, h_s, p)
     echelon = local_to_echelon_holding([h_s, h_0])
@@ -52,7 +53,7 @@ def test_one_store_is_the_two_stage_serial_system(family: str) -> None:
     else:
         serial = clark_scarf_normal(mean, std, echelon, [lead, lead_0], p)
     assert (sol.stores[0], sol.warehouse) == tuple(serial.levels)
-    assert sol.cost == serial.cost
+    assert sol.cost == pytest.approx(serial.cost, rel=1e-12)
     assert sol.warehouse_local_level == serial.local_levels[1]
 
 
