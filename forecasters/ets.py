@@ -42,6 +42,27 @@ history with zeros) or gives non-finite numbers gets simple exponential smoothin
 (``ETSModel(error="add")``), then the mean of its history (``fallback="mean"``: directly
 the mean), modelled as level ``mean``, ``alpha = 0`` and ``sigma^2`` the sample variance.
 
+Automatic model selection (``selection="aicc"``): per SKU, every additive-error model of
+{no trend, additive trend, damped additive trend} x {no season, additive season of
+``seasonal_periods``} -- ANN, AAN, AAdN, ANA, AAA, AAdA -- is fitted by maximum likelihood
+and the one with the smallest AICc kept (Hyndman, Koehler, Snyder & Grose 2002, "A state
+space framework for automatic forecasting using exponential smoothing methods", *IJF*
+18(3); Hyndman & Khandakar 2008, "Automatic time series forecasting: the forecast package
+for R", *J. Stat. Software* 27(3), ``ets``):
+``AICc = -2 log L + 2k + 2k(k+1)/(n-k-1)``, with the concentrated Gaussian likelihood
+``log L = -n/2 (log(2 pi sigma^2) + 1)``, ``sigma^2`` the mean squared one-step residual,
+and ``k`` the estimated parameters counted as statsmodels does: smoothing parameters, ``phi``,
+the initial states (level, slope, all ``m`` seasons) and ``sigma^2`` (equal to
+``ETSResults.aicc``, tested). A candidate with ``n - k - 1 <= 0`` or whose fit fails is
+skipped. The keys ``error``, ``trend``, ``damped_trend`` and ``seasonal`` must then stay at
+their defaults (the selection sets them). All six models are linear, and a missing
+component is one whose parameter and state are zero (``beta = 0``, slope 0, ``phi = 1``;
+``gamma = 0``, seasons 0): the smoothing step, the mean path and the class-1 variance
+formulas leave such a component at zero exactly, so ``update`` and ``predict`` run all SKUs
+in one vectorised pass, each with its own model -- the same arithmetic, per SKU, as a run of
+that model alone (tested). ``selected_`` names each SKU's model. A SKU on which every
+candidate fails gets the mean (SES is a candidate, so ``fallback`` adds nothing).
+
 Minimum history: statsmodels needs about ``2 * seasonal_periods`` periods for a seasonal
 model and a few for SES; shorter histories end in the fallbacks, not in an error.
 """
@@ -67,21 +88,43 @@ from forecasters.parallel import (
     is_int,
 )
 
-__all__ = ["ETS", "ets_mean_path", "ets_linear_std", "ets_smooth_step", "ets_simulate"]
+__all__ = [
+    "CANDIDATES",
+    "ETS",
+    "ets_aicc",
+    "ets_linear_std",
+    "ets_mean_path",
+    "ets_simulate",
+    "ets_smooth_step",
+    "model_name",
+]
 
 ERRORS = ("add", "mul")
 TRENDS = (None, "add")
 SEASONALS = (None, "add", "mul")
 FALLBACKS = ("ses", "mean")
+SELECTIONS = ("none", "aicc")
+#: The models ``selection="aicc"`` chooses from: ``(trend, damped_trend, seasonal)``, all
+#: with additive errors (Hyndman et al. 2002).
+CANDIDATES: tuple[tuple[str | None, bool, str | None], ...] = (
+    (None, False, None),
+    ("add", False, None),
+    ("add", True, None),
+    (None, False, "add"),
+    ("add", False, "add"),
+    ("add", True, "add"),
+)
 
-# Layout of the per-SKU parameter vector handed back by the workers.
-_ALPHA, _BETA, _GAMMA, _PHI, _SIGMA2, _MULERR, _LEVEL, _SLOPE, _SEASON = range(9)
+# Layout of the per-SKU parameter vector handed back by the workers. _MODEL: the index in
+# CANDIDATES of the model selection="aicc" chose, -1 for the configured model or a fallback.
+_ALPHA, _BETA, _GAMMA, _PHI, _SIGMA2, _MULERR, _LEVEL, _SLOPE, _MODEL, _SEASON = range(10)
 
 
 class ETS(Forecaster):
     """ETS(error, trend, season) fitted per SKU with statsmodels' ``ETSModel``."""
 
     param_names: ClassVar[tuple[str, ...]] = (
+        "selection",
         "error",
         "trend",
         "damped_trend",
@@ -96,6 +139,7 @@ class ETS(Forecaster):
     def __init__(
         self,
         *,
+        selection: str = "none",
         error: str = "add",
         trend: str | None = None,
         damped_trend: bool = False,
@@ -106,6 +150,8 @@ class ETS(Forecaster):
         n_paths: int = 200,
         seed: int = 0,
     ):
+        if selection not in SELECTIONS:
+            raise ValueError(f"selection(={selection!r}) must be one of {SELECTIONS}")
         if error not in ERRORS:
             raise ValueError(f"error(={error!r}) must be one of {ERRORS}")
         if trend not in TRENDS:
@@ -124,6 +170,19 @@ class ETS(Forecaster):
             raise ValueError(f"n_paths(={n_paths!r}) must be an integer >= 2")
         if not is_int(seed) or seed < 0:
             raise ValueError(f"seed(={seed!r}) must be an integer >= 0")
+        if selection == "aicc":
+            for key, value, default in (
+                ("error", error, "add"),
+                ("trend", trend, None),
+                ("damped_trend", damped_trend, False),
+                ("seasonal", seasonal, None),
+            ):
+                if value != default:
+                    raise ValueError(
+                        f"{key}(={value!r}) must stay at its default ({default!r}) with "
+                        "selection='aicc': the selection chooses error, trend and season per SKU"
+                    )
+        self.selection = selection
         self.error = error
         self.trend = trend
         self.damped_trend = damped_trend
@@ -137,19 +196,22 @@ class ETS(Forecaster):
     # -- model description ---------------------------------------------------------------
     @property
     def label(self) -> str:
-        """Hyndman et al.'s name of the model, e.g. ``ETS(A,Ad,M)``."""
-        t = "N" if self.trend is None else "Ad" if self.damped_trend else "A"
-        s = {None: "N", "add": "A", "mul": "M"}[self.seasonal]
-        return f"ETS({self.error[0].upper()},{t},{s})"
+        """Hyndman et al.'s name of the model, e.g. ``ETS(A,Ad,M)``; ``ETS(AICc)`` for the
+        selection."""
+        if self.selection == "aicc":
+            return "ETS(AICc)"
+        return model_name(self.error, self.trend, self.damped_trend, self.seasonal)
 
     @property
     def linear(self) -> bool:
-        """Whether the exact (class 1) variance formulas apply."""
+        """Whether the exact (class 1) variance formulas apply (all candidates of the
+        selection are linear)."""
         return self.error == "add" and self.seasonal != "mul"
 
     @property
     def _m(self) -> int:
-        return self.seasonal_periods if self.seasonal is not None else 1
+        seasonal = self.seasonal is not None or self.selection == "aicc"
+        return self.seasonal_periods if seasonal else 1
 
     @property
     def _neutral_season(self) -> float:
@@ -157,6 +219,9 @@ class ETS(Forecaster):
 
     def _chain(self) -> tuple[Any, list]:
         m, neutral = self._m, self._neutral_season
+        if self.selection == "aicc":
+            main = partial(fit_ets_aicc_one, seasonal_periods=m)
+            return main, [("mean", partial(fit_mean_one, width=m, neutral=neutral))]
         main = partial(
             fit_ets_one,
             error=self.error,
@@ -202,6 +267,7 @@ class ETS(Forecaster):
         self.level_ = theta[:, _LEVEL].copy()
         self.slope_ = theta[:, _SLOPE].copy()
         self.season_ = theta[:, _SEASON:].copy()
+        self.selected_ = self._selected_names(fits, theta[:, _MODEL])
         self.n_obs_ = y.shape[0]
         return self
 
@@ -263,6 +329,38 @@ class ETS(Forecaster):
         if not hasattr(self, "level_"):
             raise RuntimeError(f"{type(self).__name__}: call fit before predict or update")
 
+    def _selected_names(self, fits: PerSkuFits, chosen: np.ndarray) -> np.ndarray:
+        """Per SKU, the name of the model that forecasts it: the configured one, the one
+        the selection chose, ``ETS(A,N,N)`` (the SES fallback) or ``mean``."""
+        names = []
+        for level, code in zip(fits.model.tolist(), chosen.tolist(), strict=True):
+            if fits.labels[level] == "mean":
+                names.append("mean")
+            elif level > 0:
+                names.append(model_name("add", None, False, None))
+            elif code >= 0:
+                names.append(model_name("add", *CANDIDATES[int(code)]))
+            else:
+                names.append(self.label)
+        return np.array(names)
+
+
+def model_name(error: str, trend: str | None, damped_trend: bool, seasonal: str | None) -> str:
+    """Hyndman et al.'s (2008) name of an ETS model, e.g. ``ETS(A,Ad,M)``."""
+    t = "N" if trend is None else "Ad" if damped_trend else "A"
+    s = {None: "N", "add": "A", "mul": "M"}[seasonal]
+    return f"ETS({error[0].upper()},{t},{s})"
+
+
+def ets_aicc(loglike: float, n_obs: int, n_params: int) -> float:
+    """AICc ``-2 log L + 2k + 2k(k+1)/(n-k-1)`` of a fit with ``k`` estimated parameters on
+    ``n`` observations (Hurvich & Tsai 1989; Hyndman et al. 2002); ``inf`` when
+    ``n - k - 1 <= 0``."""
+    dof = n_obs - n_params - 1
+    if dof <= 0:
+        return np.inf
+    return -2.0 * loglike + 2.0 * n_params + 2.0 * n_params * (n_params + 1) / dof
+
 
 # -- per-SKU fits (run in worker processes) -----------------------------------------------
 def fit_ets_one(
@@ -278,9 +376,48 @@ def fit_ets_one(
     neutral: float,
 ) -> np.ndarray:
     """Fit one SKU with ``ETSModel``; return the parameter vector of the stacked layout:
-    ``alpha, beta, gamma, phi, sigma^2, mul_error, level, slope, season[0..width-1]``
-    (``season[j]`` is the seasonal state ``j`` periods before the last one)."""
+    ``alpha, beta, gamma, phi, sigma^2, mul_error, level, slope, model, season[0..width-1]``
+    (``season[j]`` is the seasonal state ``j`` periods before the last one; ``model`` -1)."""
     del exog
+    out, _ = _fit_ets(y, error, trend, damped_trend, seasonal, seasonal_periods, width, neutral)
+    return out
+
+
+def fit_ets_aicc_one(
+    y: np.ndarray, exog: np.ndarray | None = None, *, seasonal_periods: int
+) -> np.ndarray:
+    """Fit every model of :data:`CANDIDATES` to one SKU and return the vector of the one
+    with the smallest AICc (``model`` = its index); candidates that fail or have too few
+    observations are skipped, and a ValueError says that none was left."""
+    del exog
+    best, best_aicc, failures = None, np.inf, []
+    for code, (trend, damped_trend, seasonal) in enumerate(CANDIDATES):
+        try:
+            out, aicc = _fit_ets(
+                y, "add", trend, damped_trend, seasonal, seasonal_periods, seasonal_periods, 0.0
+            )
+        except Exception as exc:  # noqa: BLE001 -- one failing candidate leaves the others
+            failures.append(f"{model_name('add', trend, damped_trend, seasonal)}: {exc}")
+            continue
+        if np.isfinite(aicc) and np.all(np.isfinite(out)) and aicc < best_aicc:
+            best, best_aicc = out, aicc
+            best[_MODEL] = code
+    if best is None:
+        raise ValueError(f"no candidate model could be fitted ({'; '.join(failures)})")
+    return best
+
+
+def _fit_ets(
+    y: np.ndarray,
+    error: str,
+    trend: str | None,
+    damped_trend: bool,
+    seasonal: str | None,
+    seasonal_periods: int,
+    width: int,
+    neutral: float,
+) -> tuple[np.ndarray, float]:
+    """One ``ETSModel`` fit: the stacked parameter vector and the fit's AICc."""
     model = ETSModel(
         y,
         error=error,
@@ -302,13 +439,20 @@ def fit_ets_one(
     out[_MULERR] = float(error == "mul")
     out[_LEVEL] = states[-1, 0]
     out[_SLOPE] = states[-1, 1] if trend is not None else 0.0
+    out[_MODEL] = -1.0
     if seasonal is not None:
         m = seasonal_periods
         # initial_seasonal.i is the season i+1 periods before the first observation
         initial = [named[f"initial_seasonal.{i}"] for i in reversed(range(m))]
         chronological = np.concatenate([initial, states[:, -1]])
         out[_SEASON:] = chronological[::-1][:m]
-    return out
+    # the concentrated Gaussian log-likelihood of statsmodels' ETSModel.loglike, and its
+    # parameter count: k_params (smoothing, phi, initial states) + sigma^2
+    n = y.size
+    loglike = -0.5 * n * (np.log(2.0 * np.pi * out[_SIGMA2]) + 1.0)
+    if error == "mul":
+        loglike -= np.sum(np.log(np.abs(np.where(yhat == 0, 1e-32, yhat))))
+    return out, ets_aicc(loglike, n, model.k_params + 1)
 
 
 def fit_mean_one(
@@ -319,6 +463,7 @@ def fit_mean_one(
     out = np.full(_SEASON + width, neutral)
     out[_ALPHA] = out[_BETA] = out[_GAMMA] = out[_SLOPE] = out[_MULERR] = 0.0
     out[_PHI] = 1.0
+    out[_MODEL] = -1.0
     out[_SIGMA2] = np.var(y, ddof=1) if y.size > 1 else 0.0
     out[_LEVEL] = np.mean(y)
     return out

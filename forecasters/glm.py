@@ -17,13 +17,32 @@ SKU's demand in period ``p`` is Poisson or negative binomial with log link,
   ahead (they are known in advance: calendars, planned promotions).
 
 ``p`` is the absolute period index: history row ``k`` is period ``start_period + k``, and
-every ``update`` advances the count, so the calendar stays aligned. Estimated per SKU by
-IRLS with ``statsmodels.genmod.generalized_linear_model.GLM`` (statsmodels docs, "Generalized
-Linear Models"). ``family="negative_binomial"``: NB2 with variance ``mu + alpha mu^2``;
-``alpha`` is given, or (``alpha: null``) estimated from the Poisson fit by the auxiliary
-regression of Cameron & Trivedi (1990), "Regression-based tests for overdispersion in the
-Poisson model", *J. Econometrics* 46: ``alpha = sum((y - mu)^2 - y) / sum(mu^2)`` (floored
-at ``1e-8``), after which the NB GLM is fitted with that ``alpha``.
+every ``update`` advances the count, so the calendar stays aligned.
+
+Which rows each SKU is fitted on (the design matrix is built for the whole history, then
+cut, so a cut row keeps its absolute period: weekday, Fourier terms and trend stay aligned;
+exogenous rows, shared or per SKU, are cut the same way):
+
+* ``window``: at most the last ``window`` rows (``null``: all). A level that drifts over
+  years is followed by a short window with a linear trend better than by a long history and
+  Fourier terms (on 3 years of a real bakery's daily sales: RMSSE 0.441 with
+  ``window=365``, no Fourier terms, trend, against 0.552 on all rows).
+* ``from_first_sale``: from the SKU's first non-zero demand on (a SKU with no demand at all
+  keeps every row). Zeros before a first sale are periods before the item was listed (a
+  store opening late, a new product), and a log-linear fit dragged through them
+  under-forecasts the item for good (the bakery, two stores opened late: RMSSE 0.441 with,
+  0.485 without, ``window=365``). Off by default: in a simulated history the zeros
+  before the first sale are real periods without demand (intermittent demand, sales in one
+  period of five; SKUs of a few units a week), dropping them biases the mean up, and it
+  would change the results of existing scenarios. Turn it on for real data with launches.
+
+Estimated per SKU by IRLS with ``statsmodels.genmod.generalized_linear_model.GLM``
+(statsmodels docs, "Generalized Linear Models"). ``family="negative_binomial"``: NB2 with
+variance ``mu + alpha mu^2``; ``alpha`` is given, or (``alpha: null``) estimated from the
+Poisson fit by the auxiliary regression of Cameron & Trivedi (1990), "Regression-based
+tests for overdispersion in the Poisson model", *J. Econometrics* 46: ``alpha = sum((y -
+mu)^2 - y) / sum(mu^2)`` (floored at ``1e-8``), after which the NB GLM is fitted with
+that ``alpha``.
 
 Forecast: ``mean = exp(x_p' beta)`` (the linear predictor capped at 100 to stay finite);
 ``std`` is the fitted distribution's, ``sqrt(mu)`` (Poisson) or ``sqrt(mu + alpha mu^2)``
@@ -32,9 +51,10 @@ calendar, ``sqrt(var_1 + ... + var_j)``. ``update`` has no state to filter: it a
 period count (the parameters stay fixed); the new demand only enters at the next ``fit``.
 
 Fallback: a SKU whose fit raises (e.g. no demand at all in its history, fewer periods than
-regressors) or gives non-finite numbers gets the mean of its history, with the moment
-estimate of ``alpha`` under the negative binomial. Minimum history: more periods than
-regressors (12 with the defaults), a year or more for the yearly terms to mean anything.
+regressors) or gives non-finite numbers gets the mean of the rows it is fitted on, with
+the moment estimate of ``alpha`` under the negative binomial. Minimum history: more
+periods than regressors (12 with the defaults), a year or more for the yearly terms to
+mean anything.
 """
 
 from __future__ import annotations
@@ -61,7 +81,7 @@ from forecasters.parallel import (
     is_int,
 )
 
-__all__ = ["GLMRegression", "calendar_features", "moment_alpha"]
+__all__ = ["GLMRegression", "calendar_features", "first_fitted_row", "moment_alpha"]
 
 FAMILIES = ("poisson", "negative_binomial")
 #: Cap on the linear predictor, so that a trend extrapolated far stays finite.
@@ -84,6 +104,8 @@ class GLMRegression(Forecaster):
         "weekly",
         "fourier_terms",
         "trend",
+        "window",
+        "from_first_sale",
         "n_jobs",
     )
 
@@ -96,6 +118,8 @@ class GLMRegression(Forecaster):
         weekly: bool = True,
         fourier_terms: int = 2,
         trend: bool = True,
+        window: int | None = None,
+        from_first_sale: bool = False,
         n_jobs: int = 1,
     ):
         if family not in FAMILIES:
@@ -113,12 +137,22 @@ class GLMRegression(Forecaster):
             raise ValueError(f"fourier_terms(={fourier_terms!r}) must be an integer >= 0")
         if not isinstance(trend, bool):
             raise ValueError(f"trend(={trend!r}) must be true or false")
+        if window is not None and (not is_int(window) or window < 1):
+            raise ValueError(
+                f"forecaster.window(={window!r}) must be an integer >= 1 or null (all periods)"
+            )
+        if not isinstance(from_first_sale, bool):
+            raise ValueError(
+                f"forecaster.from_first_sale(={from_first_sale!r}) must be true or false"
+            )
         self.family = family
         self.alpha = None if alpha is None else float(alpha)
         self.start_period = int(start_period)
         self.weekly = weekly
         self.fourier_terms = int(fourier_terms)
         self.trend = trend
+        self.window = None if window is None else int(window)
+        self.from_first_sale = from_first_sale
         self.n_jobs = check_n_jobs(n_jobs)
 
     @property
@@ -144,8 +178,9 @@ class GLMRegression(Forecaster):
         x_exog = check_exog(exog, y.shape[0], "exog", n_skus=y.shape[1])
         x = self.features(self.start_period + np.arange(y.shape[0]), x_exog)
         nb = self.family == "negative_binomial"
-        main = partial(fit_glm_one, negative_binomial=nb, alpha=self.alpha)
-        mean = partial(fit_mean_one, negative_binomial=nb, alpha=self.alpha)
+        rows = {"window": self.window, "from_first_sale": self.from_first_sale}
+        main = partial(fit_glm_one, negative_binomial=nb, alpha=self.alpha, **rows)
+        mean = partial(fit_mean_one, negative_binomial=nb, alpha=self.alpha, **rows)
         fits = fit_per_sku(
             main, y, x, n_jobs=self.n_jobs, fallbacks=[("mean", mean)], name=self.label
         )
@@ -213,11 +248,42 @@ def moment_alpha(y: np.ndarray, mu: np.ndarray) -> float:
     return max(float(np.sum((y - mu) ** 2 - y)) / denom, MIN_ALPHA)
 
 
+def first_fitted_row(y: np.ndarray, *, window: int | None, from_first_sale: bool) -> int:
+    """The first row of one SKU's history ``y`` that its fit uses: the later of the first
+    of the last ``window`` rows and (``from_first_sale``) its first non-zero demand; 0
+    when neither cuts (a SKU without demand keeps every row)."""
+    first = 0 if window is None else max(y.size - window, 0)
+    if from_first_sale:
+        sold = np.flatnonzero(y > 0)
+        if sold.size:
+            first = max(first, int(sold[0]))
+    return first
+
+
+def _fitted_rows(
+    y: np.ndarray, x: np.ndarray, window: int | None, from_first_sale: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and its design rows ``x`` from :func:`first_fitted_row` on; the rows keep their
+    calendar columns, so the period index stays absolute."""
+    first = first_fitted_row(y, window=window, from_first_sale=from_first_sale)
+    if first == 0:
+        return y, x
+    return y[first:], x[first:]
+
+
 # -- per-SKU fits (run in worker processes) -----------------------------------------------
 def fit_glm_one(
-    y: np.ndarray, x: np.ndarray, *, negative_binomial: bool, alpha: float | None
+    y: np.ndarray,
+    x: np.ndarray,
+    *,
+    negative_binomial: bool,
+    alpha: float | None,
+    window: int | None = None,
+    from_first_sale: bool = False,
 ) -> np.ndarray:
-    """``is_mean = 0, mean, alpha, beta...`` of one SKU's GLM."""
+    """``is_mean = 0, mean, alpha, beta...`` of one SKU's GLM, fitted on the rows that
+    ``window`` and ``from_first_sale`` keep."""
+    y, x = _fitted_rows(y, x, window, from_first_sale)
     if not np.any(y > 0):
         raise ValueError("no demand in the history, the log-mean is -inf")
     if y.size <= x.shape[1]:
@@ -231,9 +297,17 @@ def fit_glm_one(
 
 
 def fit_mean_one(
-    y: np.ndarray, x: np.ndarray, *, negative_binomial: bool, alpha: float | None
+    y: np.ndarray,
+    x: np.ndarray,
+    *,
+    negative_binomial: bool,
+    alpha: float | None,
+    window: int | None = None,
+    from_first_sale: bool = False,
 ) -> np.ndarray:
-    """The last resort: the mean of the history (NB: with the moment ``alpha``)."""
+    """The last resort: the mean of the rows that ``window`` and ``from_first_sale`` keep
+    (NB: with the moment ``alpha``)."""
+    y, x = _fitted_rows(y, x, window, from_first_sale)
     mean = float(np.mean(y))
     a = 0.0
     if negative_binomial:

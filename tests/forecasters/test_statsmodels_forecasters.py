@@ -33,7 +33,7 @@ from sim.forecasting import ForecastSettings
 HARNESS_KEYS = tuple(f.name for f in dataclasses.fields(ForecastSettings))
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "forecaster"
-YAMLS = ["ets", "arima", "sarima", "sarimax", "glm"]
+YAMLS = ["ets", "auto_ets", "arima", "sarima", "sarimax", "glm", "glm_sales"]
 
 
 @pytest.fixture(autouse=True)
