@@ -129,6 +129,12 @@ class ARIMA(Forecaster):
         self.fallback = fallback
 
     @property
+    def min_history(self) -> int:
+        """Two seasons for a seasonal model (its seasonal lags need them), else 1."""
+        big_p, big_d, big_q, s = self.seasonal_order
+        return 2 * s if big_p or big_d or big_q else 1
+
+    @property
     def label(self) -> str:
         p, d, q = self.order
         big_p, big_d, big_q, s = self.seasonal_order

@@ -22,6 +22,10 @@ Extension points (statsforecast / scikit-learn style; fitted state ends in ``_``
     The default appends to the stored history (and ``exog_``) and re-fits, which is
     correct but slow; fast forecasters override it.
 
+``min_history`` (a property, int)
+    Optional: the fewest periods of history a fit needs (default 1; a seasonal model of
+    season ``m`` needs ``2 m``). The simulation refuses a shorter ``forecaster.history``.
+
 ``refit(y, exog=None) -> self``
     Optional: the same result as ``fit(y, exog)``, where ``y`` is the history of the last
     ``fit`` followed by every period passed to ``update`` since. A forecaster may use that
@@ -153,6 +157,12 @@ class Forecaster(ABC):
     def refit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         """Re-estimate on ``y`` = last fit's history + the updates since; default: fit."""
         return self.fit(y, exog)
+
+    @property
+    def min_history(self) -> int:
+        """Fewest periods of history a fit needs (the simulation refuses a shorter
+        ``forecaster.history``); 1 by default, two seasons for a seasonal model."""
+        return 1
 
     def _ignore_exog(self, *exog: Any) -> None:
         """Explicitly ignore exogenous regressors (for forecasters that use none)."""

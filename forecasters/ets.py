@@ -250,6 +250,12 @@ class ETS(Forecaster):
         return main, fallbacks
 
     # -- contract ------------------------------------------------------------------------
+    @property
+    def min_history(self) -> int:
+        """Two seasons for a seasonal model (statsmodels' initial seasons need them), else 1
+        (``selection: aicc`` drops the seasonal candidates on short histories)."""
+        return 2 * self.seasonal_periods if self.seasonal is not None else 1
+
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         self._ignore_exog(exog)
         y = as_history(y)

@@ -77,6 +77,11 @@ class HoltWinters(RecursiveForecaster):
         if not self.trend and beta is not None:
             raise ValueError(f"forecaster.beta(={beta!r}) needs forecaster.trend=true")
 
+    @property
+    def min_history(self) -> int:
+        """Two seasons: the initial slope is a line through the season means."""
+        return 2 * self.season_length
+
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         y = self._start(y, exog)
         m = self.season_length

@@ -57,6 +57,7 @@ import numpy as np
 from forecasters.base import Forecast
 
 __all__ = [
+    "check_levels",
     "InventoryState",
     "PlanningContext",
     "NetworkContext",
@@ -198,10 +199,46 @@ def finite_param(key: str, value: Any) -> Any:
     or a list of finite per-SKU numbers (returned as an array); else a ValueError."""
     if value is None:
         return None
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or isinstance(value, bool | str) or arr.ndim > 1:
+        raise ValueError(f"{key}(={value!r}) must be a number or a list of numbers")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{key}(={value!r}) must be finite")
     return value if arr.ndim == 0 else arr
+
+
+def check_levels(policy: Policy) -> None:
+    """Refuse a negative order-up-to level given in the configuration (``level_names``;
+    per-node entries too): a position held below zero orders nothing under lost sales."""
+    for name in type(policy).level_names:
+        given = [(f"policy.{name}", getattr(policy, name, None))]
+        given += [(f"policy.{name}.{n}", v) for n, v in policy.by_node.get(name, {}).items()]
+        for key, value in given:
+            if any(x < 0 for x in _numbers(value)):
+                raise ValueError(f"{key}(={_plain(value)}) must be >= 0 (an order-up-to level)")
+
+
+def _numbers(value: Any) -> list[float]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [x for v in value.values() for x in _numbers(v)]
+    if isinstance(value, list | tuple):
+        return [x for v in value for x in _numbers(v)]
+    return [float(x) for x in np.asarray(value, dtype=float).reshape(-1)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def as_sku_array(value: Any, n_skus: int, name: str) -> np.ndarray:
@@ -227,6 +264,9 @@ class Policy(ABC):
     elementwise: bool = False
     #: The policy reads ``state.echelon_position``.
     uses_echelon: bool = False
+    #: Order-up-to levels: given in the configuration they must be >= 0
+    #: (:func:`check_levels`; derived ones are the model's and are not checked).
+    level_names: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -31,6 +31,7 @@ class BaseStock(Policy):
     """Order ``max(level - position, 0)`` at every review."""
 
     param_names = ("level",)
+    level_names = ("level",)
     elementwise = True
 
     def __init__(self, *, level: float | list[float] | None = None):

@@ -45,6 +45,7 @@ class EchelonBaseStock(Policy):
     """
 
     param_names = ("levels",)
+    level_names = ("levels",)
     mapping_params = ("levels",)
 
     def __init__(self, *, levels: list[float] | dict | None = None):

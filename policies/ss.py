@@ -57,6 +57,7 @@ class SS(Policy):
     """Order ``S - position`` when ``position <= s``."""
 
     param_names = ("s", "S")
+    level_names = ("S",)
     elementwise = True
 
     def __init__(

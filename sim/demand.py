@@ -117,6 +117,9 @@ __all__ = [
 
 WEEK = 7
 YEAR = 365
+#: Largest configured mean demand per period of a SKU: beyond it the samplers lose precision
+#: and SciPy's tail quantiles fail (NaN from 1e12 on); 1e10 leaves room for ``mean_spread``.
+MAX_MEAN = 1e10
 #: Largest inversion table (SKUs x support points) built for fast stationary sampling;
 #: beyond it (very large means) the direct numpy samplers are used instead.
 TABLE_BUDGET = 4_000_000
@@ -248,6 +251,8 @@ class InversionTable:
 
 def _table_support(upper: int, n_skus: int) -> int | None:
     """Support size for an inversion table, or None when it would exceed the budget."""
+    if not np.isfinite(upper):
+        return None
     k = int(upper) + 2
     return k if k * n_skus <= TABLE_BUDGET else None
 
@@ -626,6 +631,8 @@ class DemandModel(ABC):
     # -- shared by the families with a per-SKU ``mean`` level
     def _set_mean(self, mean: Any, mean_spread: Any) -> None:
         self._mean = _positive("mean", mean)
+        rule = f"a finite mean <= {MAX_MEAN:g} per period"
+        _check("mean", self._mean, self._mean <= MAX_MEAN, rule)
         self.mean_spread = _non_negative_scalar("mean_spread", mean_spread)
         _spread_needs_scalar("mean", self._mean, "mean_spread", self.mean_spread)
 

@@ -414,6 +414,15 @@ def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
         )
     if scenario.forecaster is not None and scenario.review == "continuous":
         raise NotApplicable("forecasters run with review=periodic only")
+    forecaster = scenario.forecaster
+    if forecaster is not None:
+        need = int(getattr(forecaster, "min_history", 1))
+        history = scenario.forecasting.history
+        if history < need:
+            raise ValueError(
+                f"forecaster.history(={history}) is too short for {type(forecaster).__name__}: "
+                f"its fit needs at least {need} periods; raise forecaster.history to {need} or more"
+            )
 
 
 def _exog_source(scenario: Scenario) -> ExogSource | None:
