@@ -3,11 +3,14 @@
 Works on any sweep folder -- finished, with failed jobs, or killed half-way. The jobs the
 sweep was meant to run are listed from its ``multirun.yaml`` (the basic sweeper's grid, in
 Hydra's job order), so a job that never started is marked ``missing`` rather than dropped.
-A job is ``ok`` when its ``metrics.json`` (a backtest job: ``backtest.json``) exists
-(written atomically, so it is complete),
-``not applicable`` when its policy cannot run on its scenario by design (e.g. a
-forecast-driven policy on a serial chain), ``failed`` when it left another ``error.json``,
-and ``missing`` otherwise.
+A job is ``ok`` when its ``metrics.json`` (a backtest job: ``backtest.json``) exists and
+reads back whole, with every result file it lists (``metrics.json`` is written last, after
+the files it lists, so its presence says the job finished); ``corrupt`` when that file, or
+its ``error.json``, cannot be read back (truncated, garbage, a listed file gone: the reason
+is in ``error``); ``not applicable`` when its policy cannot run on its scenario by design
+(e.g. a forecast-driven policy on a serial chain), ``failed`` when it left another
+``error.json``, and ``missing`` otherwise. One unreadable job never stops the summary of
+the others, and ``resume=true`` re-runs corrupt, failed and missing jobs.
 
 Each row: ``job``, ``status``, ``overrides``, one column per swept key, ``error``, and for
 every KPI ``<kpi>`` (the mean over replications) and ``<kpi>_ci95``. Written to
@@ -35,15 +38,31 @@ __all__ = [
     "expected_jobs",
     "job_dirs",
     "job_status",
+    "read_metrics",
+    "CorruptResult",
+    "STATUSES",
+    "FAILURES",
     "write_summary",
     "load_metrics",
     "CONFIG_PREFIXES",
     "NOT_APPLICABLE",
+    "RUN_SETTINGS",
 ]
 
 #: The error type of a job whose policy cannot run on its scenario by design
 #: (``sim.runner.NotApplicable``): its status is ``not applicable``, not ``failed``.
 NOT_APPLICABLE = "NotApplicable"
+
+#: Every job status, in the order the summary line lists them.
+STATUSES = ("ok", "failed", "corrupt", "missing", "not applicable")
+
+#: Statuses that make a finished sweep exit 1: the sweep did not produce what it promised.
+FAILURES = ("failed", "corrupt", "missing")
+
+#: Keys that say how a job runs, not what it computes: they label neither its configuration
+#: nor its scenario (so a resumed sweep's summary reads as an uninterrupted one's), and
+#: ``resume=true`` ignores them when it compares configurations.
+RUN_SETTINGS = ("resume", "progress", "overwrite", "memory_limit")
 
 #: Override keys that choose *what is compared*; every other key belongs to the scenario.
 CONFIG_PREFIXES = ("policy", "forecaster", "contender")
@@ -75,12 +94,52 @@ def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
 
 def _job_overrides(job_dir: Path) -> list[str] | None:
     path = job_dir / ".hydra" / "overrides.yaml"
-    return yaml.safe_load(path.read_text()) if path.exists() else None
+    try:
+        overrides = yaml.safe_load(path.read_text()) if path.exists() else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None  # the sweep's own job list still names the job
+    return overrides if isinstance(overrides, list) else None
+
+
+class CorruptResult(ValueError):
+    """A job's result or error record exists but cannot be read back; says which and why."""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise CorruptResult(f"{path.name} unreadable: {reason}") from None
+    if not isinstance(record, dict):
+        raise CorruptResult(f"{path.name} unreadable: not a JSON object")
+    return record
+
+
+def read_metrics(job_dir: Path) -> dict[str, Any]:
+    """A job's ``metrics.json``, checked whole: KPIs with ``mean`` and ``ci95``, and every
+    result file it lists present. Raises :class:`CorruptResult` (with the reason) if not,
+    ``FileNotFoundError`` if there is none."""
+    path = job_dir / "metrics.json"
+    if not path.exists():
+        raise FileNotFoundError(path)
+    metrics = _read_json(path)
+    kpis = metrics.get("kpis")
+    if not isinstance(kpis, dict) or not kpis:
+        raise CorruptResult("metrics.json unreadable: no 'kpis'")
+    for name, k in kpis.items():
+        if not isinstance(k, dict) or "mean" not in k or "ci95" not in k:
+            raise CorruptResult(f"metrics.json unreadable: KPI {name!r} has no mean and ci95")
+    gone = [f for f in metrics.get("files", []) if not (job_dir / str(f)).exists()]
+    if gone:
+        raise CorruptResult(f"result file(s) listed in metrics.json are gone: {', '.join(gone)}")
+    return metrics
 
 
 def load_metrics(job_dir: Path) -> dict[str, Any] | None:
+    """A job's ``metrics.json`` (checked, see :func:`read_metrics`), or None if it has none."""
     path = job_dir / "metrics.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    return read_metrics(job_dir) if path.exists() else None
 
 
 def _split(override: str) -> tuple[str, str]:
@@ -94,16 +153,26 @@ def job_dirs(sweep_dir: Path) -> dict[int, Path]:
 
 
 def job_status(job_dir: Path | None) -> tuple[str, dict[str, Any] | None]:
-    """A job's status (``ok``, ``not applicable``, ``failed`` or ``missing``, see above)
-    and, for the two kinds of error, its ``error.json`` record."""
+    """A job's status (``ok``, ``not applicable``, ``failed``, ``corrupt`` or ``missing``,
+    see above) and its record: for ``ok`` the checked ``metrics.json`` (None for a backtest
+    job), for the two kinds of error the ``error.json`` record, for ``corrupt`` a record
+    whose ``message`` says what could not be read. Never raises for one job's bad files."""
     if job_dir is None:
         return "missing", None
-    if (job_dir / "metrics.json").exists() or (job_dir / "backtest.json").exists():
-        return "ok", None
-    path = job_dir / "error.json"
-    if not path.exists():
-        return "missing", None
-    record = json.loads(path.read_text())
+    try:
+        if (job_dir / "metrics.json").exists():
+            return "ok", read_metrics(job_dir)
+        if (job_dir / "backtest.json").exists():
+            _read_json(job_dir / "backtest.json")
+            return "ok", None
+        path = job_dir / "error.json"
+        if not path.exists():
+            return "missing", None
+        record = _read_json(path)
+    except CorruptResult as exc:
+        return "corrupt", {"error": "CorruptResult", "message": str(exc)}
+    except OSError as exc:  # a folder that vanished or cannot be read
+        return "corrupt", {"error": "CorruptResult", "message": f"unreadable: {exc}"}
     return ("not applicable" if record.get("error") == NOT_APPLICABLE else "failed"), record
 
 
@@ -127,11 +196,11 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
             row[key] = value
         row["status"], record = job_status(job_dir)
         if row["status"] == "ok":
-            for name, k in load_metrics(job_dir)["kpis"].items():
+            for name, k in (record or {}).get("kpis", {}).items():
                 row[name] = k["mean"]
                 row[f"{name}_ci95"] = k["ci95"]
         elif record is not None:
-            row["error"] = record.get("message", "")
+            row["error"] = str(record.get("message", ""))
         row["path"] = str(job_dir) if job_dir else ""
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -154,7 +223,7 @@ def _override_keys(rows: list[dict[str, Any]]) -> set[str]:
 def _label(row: pd.Series, keys: list[str], *, config: bool) -> str:
     parts = []
     for k in sorted(keys):
-        if k.startswith("hydra"):
+        if k.startswith("hydra") or k in RUN_SETTINGS:
             continue
         is_config = k.split(".")[0].split("/")[0] in CONFIG_PREFIXES
         if is_config == config and isinstance(row.get(k), str):
@@ -163,12 +232,13 @@ def _label(row: pd.Series, keys: list[str], *, config: bool) -> str:
 
 
 def describe(table: pd.DataFrame) -> str:
-    """'N jobs: a ok, b failed, c missing' (and 'd not applicable' when there are such)."""
+    """'N jobs: a ok, b failed, c missing' (and 'd corrupt', 'e not applicable' when there
+    are such)."""
     counts = table["status"].value_counts().to_dict()
-    text = (
-        f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
-        f"{counts.get('missing', 0)} missing"
-    )
+    text = f"{len(table)} jobs: {counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed, "
+    if counts.get("corrupt"):
+        text += f"{counts['corrupt']} corrupt, "
+    text += f"{counts.get('missing', 0)} missing"
     if counts.get("not applicable"):
         text += f", {counts['not applicable']} not applicable (policy does not fit the scenario)"
     return text
@@ -192,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"stocklab: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        reason = exc.strerror or exc
+        print(
+            f"stocklab: error: could not write {args.sweep_dir / 'sweep_summary.csv'}: {reason}",
+            file=sys.stderr,
+        )
+        return 1
     print(f"{describe(table)} -> {args.sweep_dir / 'sweep_summary.csv'}")
     return 0
 

@@ -198,7 +198,14 @@ def _json_default(value):
 
 
 if __name__ == "__main__":
+    from experiments import callbacks
     from experiments.run import precheck
 
-    precheck(sys.argv[1:])
-    main()
+    try:
+        precheck(sys.argv[1:])
+        main()
+    except KeyboardInterrupt:
+        print("stocklab: interrupted", file=sys.stderr)
+        sys.exit(130)
+    # a backtest sweep with failed jobs exits 1 once the leaderboard is written
+    sys.exit(callbacks.exit_status())

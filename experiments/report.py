@@ -597,9 +597,9 @@ def build_report(
     """Write report.html, report.md and figures/ for the sweep; return the HTML path."""
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir else sweep_dir
+    table = collect(sweep_dir)  # a folder that is not there ends here, creating nothing
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    table = collect(sweep_dir)
     ok = table[table.status == "ok"].copy()
     doc = _Doc(fig_dir)
     doc.heading(f"Stocklab benchmark report: {sweep_dir.name}", 1)
@@ -697,11 +697,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--skus", type=int, default=3, help="sample SKUs in the trajectory figure")
     args = ap.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        print(f"stocklab: error: sweep folder {args.sweep_dir} does not exist", file=sys.stderr)
+        return 2
     try:
         path = build_report(args.sweep_dir, args.out, args.skus)
     except FileNotFoundError as exc:
         print(f"stocklab: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(
+            f"stocklab: error: could not write the report: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 1
     print(f"report: {path} and {path.with_suffix('.md')}")
     return 0
 

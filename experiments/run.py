@@ -2,20 +2,46 @@
 
 The Hydra entry point is thin: :func:`main` hands the composed configuration to
 :func:`run`, which builds the scenario objects, simulates, prints a KPI table and writes
-``metrics.json``, ``kpis_by_sku.parquet``, ``trace.parquet`` and ``population.csv`` into
-the run's output folder. Bad configuration ends the run with one line naming the key and
-the value, and exit status 2.
+``kpis_by_sku.parquet``, ``trace.parquet``, ``population.csv`` (and the other result files)
+and, last, ``metrics.json`` into the run's output folder. ``metrics.json`` is the
+completion record: every file is written atomically, and a run that fails while writing
+removes what it wrote, so a folder holds a run's results whole or not at all.
+
+Exit status and messages (one line on stderr, ``stocklab: ...``):
+
+* 0: done (a sweep: every job ``ok`` or ``not applicable``).
+* 1: a single run failed (``could not write results to <dir>: <reason>`` when the disk is
+  full or a file size limit is hit), or a sweep ended with failed, corrupt or missing jobs
+  (after writing ``sweep_summary.csv``).
+* 2: bad configuration (one line naming the key and the value), or a run folder that holds
+  another run's results (without ``overwrite=true``) or is in use by another run.
+* 130: interrupted (Ctrl-C); no ``metrics.json`` is left behind.
+
+Run folders: a single run refuses a folder that holds another run's results
+(:data:`RESULT_FILES`) unless ``overwrite=true``, which deletes them first; a lock
+(``.stocklab.lock``, ``flock``) held for the whole run keeps two runs out of one folder.
+Given ``hydra.run.dir=<folder>`` on the command line, both checks happen before Hydra
+writes ``.hydra/`` into the folder (:func:`claim`), so a refused run changes nothing there.
+In a sweep each job has its own folder: ``resume=true`` skips a job only when its
+``metrics.json`` reads back whole and the configuration stored in it (key ``config``)
+equals the one the job would run now, ignoring the keys that say how it runs, not what it
+computes (:data:`NOT_IDENTITY`: ``resume``, ``progress``, ``overwrite``,
+``memory_limit``, ``hydra``); any other job, corrupt or changed, is re-run and its old
+files replaced. A single run with ``resume=true`` skips in the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +54,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 import sim
+from experiments.aggregate import RUN_SETTINGS
 from policies.base import Policy
 from sim.forecasting import ForecastSettings
 from sim.network import Costs
@@ -36,11 +63,74 @@ from sim.runner import RunResult, Scenario, simulate
 #: ``forecaster.*`` keys that say how the forecaster runs, not what it is.
 HARNESS_KEYS = tuple(f.name for f in dataclasses.fields(ForecastSettings))
 
-__all__ = ["run", "build", "ConfigError", "main", "objective", "objective_settings"]
+__all__ = [
+    "run",
+    "build",
+    "ConfigError",
+    "WriteError",
+    "FolderInUse",
+    "main",
+    "objective",
+    "objective_settings",
+    "RESULT_FILES",
+    "NOT_IDENTITY",
+]
+
+#: The files a run leaves in its folder (``metrics.json`` last). Any of them in a folder
+#: means it holds a run's results: a single run refuses it without ``overwrite=true``.
+#: (Hydra's own ``.hydra/`` and ``run.log`` are written before the run starts; they do not
+#: count.)
+RESULT_FILES = (
+    "metrics.json",
+    "kpis_by_sku.parquet",
+    "trace.parquet",
+    "population.csv",
+    "shifts.csv",
+    "cleaned.parquet",
+    "cleaning_report.md",
+    "cleaning_report.html",
+    "cleaning_before_after.png",
+    "error.json",
+    "backtest.json",
+    "backtest.csv",
+    "per_series.csv",
+)
+#: What :func:`experiments.cleaning_report.write_cleaning` writes (a run on replayed data).
+CLEANING_FILES = (
+    "cleaned.parquet",
+    "cleaning_report.md",
+    "cleaning_report.html",
+    "cleaning_before_after.png",
+)
+#: Top-level keys that say how a job runs, not what it computes: ``resume=true`` ignores
+#: them when it compares a job's stored configuration with the one it would run now.
+NOT_IDENTITY = (*RUN_SETTINGS, "hydra")
+#: The lock file a run holds (``flock``) in its folder while it runs.
+LOCK_NAME = ".stocklab.lock"
 
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key and the value."""
+
+
+class WriteError(OSError):
+    """The results could not be written (disk full, file size limit, permissions); the
+    files written so far have been removed."""
+
+    def __init__(self, out_dir: Path, cause: OSError) -> None:
+        code = cause.errno
+        if code is None:  # pyarrow: "... Detail: [errno 27] File too large"
+            found = re.search(r"errno (\d+)", str(cause))
+            code = int(found.group(1)) if found else None
+        reason = os.strerror(code) if code else str(cause) or type(cause).__name__
+        super().__init__(code, f"could not write results to {out_dir}: {reason}")
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+class FolderInUse(RuntimeError):
+    """The run folder already holds another run's results, or another run holds its lock."""
 
 
 def _explain(exc: BaseException) -> str:
@@ -62,25 +152,42 @@ def _instantiate(section: str, node: Any) -> Any:
     except InstantiationException as exc:
         cause = exc.__cause__
         if isinstance(cause, TypeError) and "unexpected keyword argument" in str(cause):
+            import difflib
+
+            from experiments.validate import plugin_keys
+
             key = str(cause).split("unexpected keyword argument")[-1].strip(" '\"")
-            allowed = [k for k in node if k != "_target_"]
+            allowed = plugin_keys(str(node._target_))
+            if allowed is None:
+                allowed = [k for k in node if k not in ("_target_", key)]
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean '{section}.{close[0]}'?)" if close else ""
             raise ConfigError(
-                f"{section}.{key}: unknown key for {node._target_}; expected one of {allowed}"
+                f"unknown key '{section}.{key}'={node.get(key)!r}: not a key of "
+                f"{node._target_}{hint}; expected one of: {', '.join(allowed)}"
             ) from None
         msg = _explain(exc)
+        # "demand mean(=-3) ..." names the key demand.mean
+        if msg.startswith(f"{section} ") and msg[len(section) + 1 : len(section) + 2].isalpha():
+            msg = f"{section}.{msg[len(section) + 1 :]}"
         # messages that already name a key of this section need no prefix
         raise ConfigError(msg if msg.startswith(section) else f"{section}: {msg}") from None
 
 
 def _int(cfg: DictConfig, key: str, low: int) -> int:
-    value = cfg[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{key}(={value!r}) must be an integer >= {low}")
-    return value
+    from experiments.validate import integer
+
+    return integer(cfg, key, low)
 
 
 def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
-    """Scenario and policy objects from a composed configuration."""
+    """Scenario and policy objects from a composed configuration, after the strict checks
+    of :mod:`experiments.validate` (keys, finite numbers, types, and the memory the run
+    needs against ``memory_limit``)."""
+    from experiments import validate
+    from policies.base import check_levels
+
+    validate.check_config(cfg)
     try:
         costs = Costs(**OmegaConf.to_container(cfg.costs, resolve=True))
     except TypeError as exc:
@@ -88,6 +195,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
     network = _instantiate("network", cfg.network)
     demand = _instantiate("demand", cfg.demand)
     policy = _instantiate("policy", cfg.policy)
+    check_levels(policy)
     disruption = None
     if cfg.get("disruption") is not None:
         disruption = _instantiate("disruption", cfg.disruption)
@@ -104,6 +212,7 @@ def build(cfg: DictConfig) -> tuple[Scenario, Policy]:
         forecasting=settings,
         disruption=disruption,
     )
+    validate.check_size(cfg, scenario)
     return scenario, policy
 
 
@@ -240,8 +349,21 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
-def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult, history: Any = None) -> None:
+    """Write a run's results into ``out_dir``: the cleaned data and cleaning report (a run
+    on replayed ``history``), ``kpis_by_sku.parquet``, ``trace.parquet``,
+    ``population.csv``, ``shifts.csv``, then ``metrics.json`` last, which lists the others
+    (key ``files``) and says the run is complete. Each file is written atomically. A
+    ``metrics.json`` already there is removed first; on any failure (or Ctrl-C) every file
+    of this write is removed again, so the folder never holds half a result. A failed
+    write raises :class:`WriteError`."""
+    files = list(CLEANING_FILES) if history is not None else []
+    files.append("kpis_by_sku.parquet")
+    if result.trace is not None:
+        files.append("trace.parquet")
+    files.append("population.csv")
+    if result.shifts is not None:
+        files.append("shifts.csv")
     metrics = {
         "kpis": result.kpis,
         "nodes": result.nodes,
@@ -251,21 +373,45 @@ def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult) -> None:
         "config": OmegaConf.to_container(cfg, resolve=True),
         "seed": cfg.seed,
         "stocklab_version": sim.__version__,
+        "files": files,
     }
+    # serialised before anything is written: a value JSON cannot hold fails here
+    text = json.dumps(metrics, indent=2, allow_nan=False, default=float)
+    done = out_dir / "metrics.json"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        done.unlink(missing_ok=True)  # the old completion record goes first
+        if history is not None:
+            from experiments.cleaning_report import write_cleaning
 
-    def dump(tmp: str) -> None:
-        with open(tmp, "w") as fh:
-            json.dump(metrics, fh, indent=2, allow_nan=False, default=float)
+            write_cleaning(history, out_dir)
+        _atomic_write(
+            out_dir / "kpis_by_sku.parquet",
+            lambda t: result.sku_table.to_parquet(t, index=False),
+        )
+        if result.trace is not None:
+            _atomic_write(
+                out_dir / "trace.parquet", lambda t: result.trace.to_parquet(t, index=False)
+            )
+        _atomic_write(
+            out_dir / "population.csv", lambda t: result.population.to_csv(t, index=False)
+        )
+        if result.shifts is not None:
+            _atomic_write(out_dir / "shifts.csv", lambda t: result.shifts.to_csv(t, index=False))
+        _atomic_write(done, lambda t: Path(t).write_text(text))
+    except BaseException as exc:
+        _remove(out_dir, [*files, "metrics.json"])
+        if isinstance(exc, OSError):
+            raise WriteError(out_dir, exc) from exc
+        raise
 
-    _atomic_write(out_dir / "metrics.json", dump)
-    _atomic_write(
-        out_dir / "kpis_by_sku.parquet", lambda t: result.sku_table.to_parquet(t, index=False)
-    )
-    if result.trace is not None:
-        _atomic_write(out_dir / "trace.parquet", lambda t: result.trace.to_parquet(t, index=False))
-    _atomic_write(out_dir / "population.csv", lambda t: result.population.to_csv(t, index=False))
-    if result.shifts is not None:
-        _atomic_write(out_dir / "shifts.csv", lambda t: result.shifts.to_csv(t, index=False))
+
+def _remove(out_dir: Path, names: Iterable[str]) -> None:
+    """Delete the named files of ``out_dir`` and any temporary files left of them."""
+    for name in names:
+        for path in [out_dir / name, *out_dir.glob(f".{name}.*.tmp")]:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
@@ -321,13 +467,8 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
     if out_dir is None and HydraConfig.initialized():
         out_dir = Path(HydraConfig.get().runtime.output_dir)
     if out_dir is not None:
-        history = getattr(scenario.demand, "history", None)
-        if history is not None:  # before metrics.json, which says the run is complete
-            from experiments.cleaning_report import write_cleaning
-
-            out_dir.mkdir(parents=True, exist_ok=True)
-            write_cleaning(history, out_dir)
-        write_outputs(out_dir, cfg, result)
+        # replayed data: the cleaned table and report go before metrics.json, too
+        write_outputs(out_dir, cfg, result, getattr(scenario.demand, "history", None))
         print(f"results: {out_dir}")
     return result
 
@@ -380,40 +521,211 @@ def objective(kpis: dict[str, Any], fill_rate_target: float | None, penalty: flo
 
 @hydra.main(version_base=None, config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
-    """Run one job; return its :func:`objective` (NaN for a failed sweep job)."""
+    """Run one job; return its :func:`objective` (NaN for a failed sweep job). The exit
+    statuses and run-folder rules are in the module docstring."""
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
     try:
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(_run_lock(out_dir))
+            except FolderInUse as exc:  # another process holds this folder: leave it alone
+                if not sweeping:
+                    print(f"stocklab: error: {exc}", file=sys.stderr)
+                    sys.exit(2)
+                print(f"stocklab: job skipped: {exc}", file=sys.stderr)
+                return float("nan")
+            except OSError as exc:  # the folder or its lock file could not be made
+                if not sweeping:
+                    print(f"stocklab: error: {WriteError(out_dir, exc)}", file=sys.stderr)
+                    sys.exit(1)
+                print(f"stocklab: job failed: {WriteError(out_dir, exc)}", file=sys.stderr)
+                return float("nan")
+            return _job(cfg, out_dir, sweeping)
+    except KeyboardInterrupt:
+        # write_outputs has removed a half-written result; nothing looks complete
+        print("stocklab: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+#: Folders this process claimed before Hydra started, with their held lock (kept referenced
+#: so that it is released only when the process ends): see :func:`claim`.
+_CLAIMED: dict[Path, Any] = {}
+
+
+def claim(argv: list[str]) -> None:
+    """A single run given ``hydra.run.dir=<folder>``: refuse a folder that holds another
+    run's results (unless ``overwrite=true`` or ``resume=true``) and take its lock, before
+    Hydra writes ``.hydra/`` into it, so a refused or losing run changes nothing there. The
+    lock stays held until the process ends; :func:`main` then does not take it again."""
+    if any(a.startswith("-") for a in argv):
+        return
+    dirs = [a.split("=", 1)[1] for a in argv if a.startswith("hydra.run.dir=")]
+    if not dirs or "${" in dirs[-1]:
+        return
+    out_dir = Path(dirs[-1])
+    flags = {a.split("=", 1)[0].lstrip("+"): a.split("=", 1)[1].lower() for a in argv if "=" in a}
+    if flags.get("overwrite") != "true" and flags.get("resume") != "true" and out_dir.is_dir():
+        present = [n for n in RESULT_FILES if (out_dir / n).exists()]
+        if present:
+            print(
+                f"stocklab: error: {out_dir} already holds the results of another run: "
+                f"{', '.join(present)}; pass overwrite=true to replace them, or choose "
+                "another hydra.run.dir",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+    try:
+        lock = _run_lock(out_dir)
+        lock.__enter__()
+    except FolderInUse as exc:
+        print(f"stocklab: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except OSError:
+        return  # main() says why the folder cannot be used
+    _CLAIMED[out_dir.resolve()] = lock
+
+
+@contextlib.contextmanager
+def _run_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``<out_dir>/.stocklab.lock`` (``flock``) for the run; :class:`FolderInUse` if
+    another run holds it. A folder this process claimed already (:func:`claim`) is held."""
+    if out_dir.resolve() in _CLAIMED:
+        yield
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): the folder check alone
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise FolderInUse(
+                    f"{out_dir} is in use by another run (it holds {LOCK_NAME}); "
+                    "wait for it to end or choose another hydra.run.dir"
+                ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _job(cfg: DictConfig, out_dir: Path, sweeping: bool) -> float:
+    """One job in its locked folder: resume, refuse or clear the folder, run, record."""
+    try:
         target, penalty = objective_settings(cfg)
-        if cfg.get("resume") and (out_dir / "metrics.json").exists():
-            kpis = json.loads((out_dir / "metrics.json").read_text())["kpis"]
+        resume, overwrite = _flag(cfg, "resume"), _flag(cfg, "overwrite")
+        found = _finished(out_dir, cfg) if resume else None
+        if isinstance(found, dict):
             print(f"resume: {out_dir} has its results already; skipped")
-            return objective(kpis, target, penalty)
+            return objective(found, target, penalty)
+        present = [n for n in RESULT_FILES if (out_dir / n).exists()]
+        if present and not sweeping and not overwrite:
+            why = f" ({found})" if found else ""
+            raise FolderInUse(
+                f"{out_dir} already holds the results of another run{why}: "
+                f"{', '.join(present)}; pass overwrite=true to replace them, or choose "
+                "another hydra.run.dir"
+            )
+        if found:
+            print(f"resume: {out_dir}: {found}; re-running")
+        _remove(out_dir, RESULT_FILES)  # a re-run job, or overwrite=true: old files go
         result = run(cfg)
     except Exception as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise  # the full traceback, for debugging
         if sweeping:
             # one failed job must not end the sweep: leave a record and go on
-            write_error(out_dir, cfg, exc)
-            print(
-                f"stocklab: job failed: {_explain(exc)} (see {out_dir / 'error.json'})",
-                file=sys.stderr,
-            )
+            _record_failure(out_dir, cfg, exc)
             return float("nan")
-        if isinstance(exc, ConfigError | ValueError | TypeError | OmegaConfBaseException):
+        if isinstance(exc, WriteError):
+            print(f"stocklab: error: {exc}", file=sys.stderr)
+            sys.exit(1)
+        if isinstance(
+            exc, FolderInUse | ConfigError | ValueError | TypeError | OmegaConfBaseException
+        ):
             print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
             sys.exit(2)
-        raise
-    stale = out_dir / "error.json"
-    if stale.exists():  # a resumed job that failed before
-        stale.unlink()
+        print(
+            f"stocklab: error: {type(exc).__name__}: {_explain(exc)} "
+            "(HYDRA_FULL_ERROR=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     value = objective(result.kpis, target, penalty)
     if target is not None:
         fill = result.kpis["fill_rate"]["mean"]
         print(f"objective: {value:.6g} (fill rate {_fmt(fill, 4)}, target {target:g})")
     return value
+
+
+def _flag(cfg: DictConfig, key: str) -> bool:
+    value = cfg.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}(={value!r}) must be true or false")
+    return value
+
+
+def _record_failure(out_dir: Path, cfg: DictConfig, exc: BaseException) -> None:
+    """A failed sweep job's ``error.json`` and one line; a record that cannot be written
+    (disk full) is said, and the job stays without results (``missing``)."""
+    try:
+        write_error(out_dir, cfg, exc)
+        where = f"see {out_dir / 'error.json'}"
+    except OSError as err:
+        where = f"no error record: {WriteError(out_dir, err)}"
+    print(f"stocklab: job failed: {_explain(exc)} ({where})", file=sys.stderr)
+
+
+def _identity(config: Any) -> Any:
+    """What a job computes: its resolved configuration without :data:`NOT_IDENTITY`, in the
+    form it takes in ``metrics.json`` (through JSON)."""
+    if not isinstance(config, dict):
+        return None
+    kept = {k: v for k, v in config.items() if k not in NOT_IDENTITY}
+    return json.loads(json.dumps(kept, default=float))
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def _differences(old: Any, new: Any, shown: int = 3) -> str:
+    """'n_skus: 2 -> 3, ...': the keys whose values differ between two configurations."""
+    a, b = _flat(old or {}), _flat(new or {})
+    keys = sorted(k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>"))
+    parts = [f"{k}: {a.get(k, '<absent>')} -> {b.get(k, '<absent>')}" for k in keys[:shown]]
+    if len(keys) > shown:
+        parts.append(f"{len(keys) - shown} more")
+    return ", ".join(parts)
+
+
+def _finished(out_dir: Path, cfg: DictConfig) -> dict[str, Any] | str | None:
+    """The KPIs of the results in ``out_dir`` if they are whole and of this very
+    configuration (see :data:`NOT_IDENTITY`); otherwise why not (None: no results)."""
+    from experiments.aggregate import CorruptResult, read_metrics
+
+    if not (out_dir / "metrics.json").exists():
+        return None
+    try:
+        metrics = read_metrics(out_dir)
+    except (CorruptResult, OSError) as exc:
+        return str(exc)
+    stored = _identity(metrics.get("config"))
+    wanted = _identity(OmegaConf.to_container(cfg, resolve=True))
+    if stored != wanted:
+        changed = _differences(stored, wanted) or "none stored"
+        return f"results of another configuration ({changed})"
+    return metrics["kpis"]
 
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -439,8 +751,10 @@ def _one_line(message: str) -> str:
 
 def precheck(argv: list[str], config_name: str = "config") -> None:
     """Compose a single run's configuration before Hydra does, so that an unknown key or
-    config option ends in one line (exit 2) instead of Hydra's multi-line report. Sweeps
-    and Hydra's own flags are left to Hydra."""
+    config option ends in one line (exit 2) instead of Hydra's multi-line report; then
+    :func:`experiments.validate.check_config` (unknown keys, NaN and infinite numbers, run
+    settings of the wrong type). Sweeps and Hydra's own flags are left to Hydra (each job's
+    :func:`build` runs the same checks)."""
     if any(a.startswith("-") for a in argv):
         return
     overrides = [a for a in argv if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
@@ -448,15 +762,33 @@ def precheck(argv: list[str], config_name: str = "config") -> None:
 
     try:
         with initialize_config_dir(str(CONF_DIR), version_base=None):
-            compose(config_name, overrides=overrides)
+            cfg = compose(config_name, overrides=overrides)
     except Exception as exc:  # noqa: BLE001 - any composition failure is a config error
         messages = [str(exc)]
         if exc.__cause__ is not None:
             messages.append(str(exc.__cause__))
         print(f"stocklab: error: {_one_line(chr(10).join(messages))}", file=sys.stderr)
         sys.exit(2)
+    if config_name == "config":
+        from experiments.validate import check_config
+
+        try:
+            check_config(cfg)
+        except ValueError as exc:  # run.py runs as __main__: its ConfigError is another class
+            print(f"stocklab: error: {exc}", file=sys.stderr)
+            sys.exit(2)
 
 
 if __name__ == "__main__":
-    precheck(sys.argv[1:])
-    main()
+    from experiments import callbacks
+
+    try:
+        precheck(sys.argv[1:])
+        claim(sys.argv[1:])
+        main()
+    except KeyboardInterrupt:  # before or after a job (during one, main says it)
+        print("stocklab: interrupted", file=sys.stderr)
+        sys.exit(130)
+    # Hydra's multirun returns normally whatever its jobs did: the sweep callback left the
+    # outcome; failed, corrupt or missing jobs exit 1, after sweep_summary.csv is written
+    sys.exit(callbacks.exit_status())

@@ -186,3 +186,18 @@ def test_backtest_on_replayed_data_and_its_leaderboard(tmp_path):
     one = json.loads((tmp_path / "0" / "backtest.json").read_text())
     assert one["summary"]["n_series"] == 6 and one["summary"]["windows"] == 8
     assert {"mae", "rmse", "bias", "mase", "rmsse", "coverage80"} <= set(one["summary"])
+
+
+def test_a_backtest_sweep_with_a_failed_job_exits_1_after_its_leaderboard(tmp_path):
+    args = [
+        "-m",
+        "demand=replay",
+        EXAMPLE,
+        "forecaster=seasonal_naive",
+        "backtest.min_history=300,10",
+        f"hydra.sweep.dir={tmp_path}",
+    ]
+    proc = run_module("experiments.backtest", args)
+    assert proc.returncode == 1, proc.stderr
+    assert "1 failed of 2 jobs" in proc.stderr.strip().splitlines()[-1]
+    assert (tmp_path / "leaderboard.csv").exists() and (tmp_path / "0" / "error.json").exists()

@@ -34,8 +34,9 @@ def sweep(tmp_path_factory):
             f"hydra.sweep.dir={d}",
         ]
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the summary is written, then the sweep fails
     assert "2 ok, 2 failed, 0 missing" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1].startswith("stocklab: error: 2 failed of 4 jobs")
     return d
 
 
@@ -73,7 +74,7 @@ def test_resume_skips_finished_jobs(sweep, tmp_path):
             "resume=true",
         ]
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the two invalid jobs fail again
     assert proc.stdout.count("has its results already; skipped") == 2
 
 
