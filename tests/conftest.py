@@ -10,6 +10,17 @@ from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
+#: The fault-injection suites' run: one node, two SKUs, 30 periods (each case adds a fault).
+TINY = [
+    "network=single",
+    "demand=poisson",
+    "n_skus=2",
+    "horizon=30",
+    "warmup=5",
+    "replications=2",
+    "trace_skus=1",
+    "progress=false",
+]
 #: Overrides that make any configuration a quick smoke run.
 SHORT = ["horizon=40", "warmup=5", "replications=2", "n_skus=5", "trace_skus=2", "progress=false"]
 

@@ -17,19 +17,10 @@ from experiments.validate import (
     top_level_keys,
 )
 from sim.runner import simulate
-from tests.conftest import compose_config, run_cli
+from tests.conftest import TINY, compose_config, run_cli
 
 #: A quick single-node run; every case adds its fault.
-QUICK = [
-    "network=single",
-    "demand=poisson",
-    "n_skus=2",
-    "horizon=30",
-    "warmup=5",
-    "replications=2",
-    "trace_skus=1",
-    "progress=false",
-]
+QUICK = TINY
 
 # (overrides, words the one line must hold: the key, and the value where there is one)
 CLI_CASES = [

@@ -27,20 +27,11 @@ import pytest
 from experiments import aggregate, callbacks, report
 from experiments.aggregate import RUN_SETTINGS, collect
 from experiments.run import RESULT_FILES
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, TINY, run_cli
 
 pytestmark = pytest.mark.cli
 
-T = [
-    "network=single",
-    "demand=poisson",
-    "n_skus=2",
-    "horizon=30",
-    "warmup=5",
-    "replications=2",
-    "trace_skus=1",
-    "progress=false",
-]
+T = TINY
 GRID = ["-m", *T, "seed=0,1"]
 #: What one job of T writes; metrics.json is the 4th rename of job 0 and the 8th of job 1,
 #: sweep_summary.csv the 9th.
