@@ -109,6 +109,13 @@ def test_readme_example_runs(command, tmp_path):
         assert len(found) + len(na) == len(expected_jobs(tmp_path)) > 1
 
 
+@pytest.mark.parametrize("command", _readme_commands("experiments.optimise"))
+def test_readme_optimise_examples_run(command):
+    from experiments.optimise import main as optimise
+
+    assert optimise(shlex.split(command)[3:]) == 0
+
+
 @pytest.mark.parametrize(
     "command", _readme_commands("experiments.clean") + _readme_commands("experiments.backtest")
 )

@@ -13,6 +13,20 @@ in the configuration. Inputs are per-SKU arrays or scalars; see each module for 
   Poisson demand, the normal approximation otherwise.
 - :mod:`~policies.optimal.serial`: echelon base-stock levels of a serial chain (Clark &
   Scarf 1960; Chen & Zheng 1994).
+- :mod:`~policies.optimal.distribution`, :mod:`~policies.optimal.assembly`: echelon levels
+  of a warehouse feeding stores (balance assumption) and of one-level assembly (Rosling).
+- :mod:`~policies.optimal.distribution_exact`: a warehouse feeding stores with Poisson
+  demand and installation levels: the exact cost of given levels (Graves 1985), METRIC
+  (Sherbrooke 1968), and the optimal levels under each.
+- :mod:`~policies.optimal.eoq_family`: all-units and incremental quantity discounts, EPQ,
+  joint replenishment (Silver's heuristic; power-of-two policies with their bounds).
+- :mod:`~policies.optimal.newsvendor_family`: the newsvendor for any scipy distribution or
+  pmf table, the price/cost/salvage form, the multi-period myopic policy.
+- :mod:`~policies.optimal.finite_horizon`: finite-horizon dynamic programming for one stage
+  (base-stock and Scarf's (s, S)), with Veinott's myopic bounds.
+
+``python -m experiments.optimise <problem> key=value ...`` solves the problems no
+simulation policy uses from the command line.
 """
 
 from policies.optimal.assembly import (
