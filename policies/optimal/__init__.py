@@ -24,6 +24,9 @@ in the configuration. Inputs are per-SKU arrays or scalars; see each module for 
   pmf table, the price/cost/salvage form, the multi-period myopic policy.
 - :mod:`~policies.optimal.finite_horizon`: finite-horizon dynamic programming for one stage
   (base-stock and Scarf's (s, S)), with Veinott's myopic bounds.
+- :mod:`~policies.optimal.rq_eil`: the expected-inventory-level approximation of (r, Q).
+- :mod:`~policies.optimal.serial_eval`: the cost of given echelon levels of a serial chain
+  (any per-period pmf, Poisson, normal) and the Shang & Song (2003) heuristic.
 
 ``python -m experiments.optimise <problem> key=value ...`` solves the problems no
 simulation policy uses from the command line.
