@@ -578,6 +578,9 @@ class DemandModel(ABC):
     ``store_labels``, ``fixed_n_skus``, ``exog_names``, ``planning_family``
         The stores and SKU count the data fixes (None for generated demand), the data's
         exogenous columns (:meth:`exog_table`), and the family policies plan with.
+    ``history``, ``pooled_note()``
+        The cleaned sales history a model replays (None for generated demand), and a
+        sentence for the run's output when its stores are pooled at one node (else None).
     """
 
     family: ClassVar[str]
@@ -586,6 +589,7 @@ class DemandModel(ABC):
     store_labels: list[str] | None = None
     fixed_n_skus: int | None = None
     exog_names: tuple[str, ...] = ()
+    history: Any = None
 
     def __init__(self, **modulation: Unpack[ModulationParams]) -> None:
         self.shelf_life = _shelf_life(modulation.pop("shelf_life", None))
@@ -601,6 +605,9 @@ class DemandModel(ABC):
         return None
 
     def begin_replication(self, rng: np.random.Generator) -> None:
+        return None
+
+    def pooled_note(self) -> str | None:
         return None
 
     def check_history(self, periods: int, key: str = "forecaster.history") -> None:
@@ -785,22 +792,12 @@ class DemandModel(ABC):
 
 
 def _shelf_life(value: Any) -> np.ndarray | None:
+    """``shelf_life``: null, or whole periods >= 1 (one number, or one per SKU)."""
     if value is None:
         return None
-    arr = np.asarray(value, dtype=object).reshape(-1)
-    ok = arr.size > 0 and all(
-        not isinstance(v, bool)
-        and isinstance(v, int | np.integer | float)
-        and v == int(v)
-        and v >= 1
-        for v in arr
-    )
-    if not ok:
-        raise ValueError(
-            f"demand.shelf_life(={value!r}) must be null, a whole number of periods >= 1, or "
-            "one per SKU"
-        )
-    return arr.astype(np.int64) if arr.size > 1 else np.int64(arr[0])
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        value = list(value)  # a ListConfig from Hydra
+    return params.whole_periods("demand.shelf_life", value)
 
 
 def _check_block(start: int, n_periods: int) -> None:

@@ -62,8 +62,8 @@ import numpy as np
 import simpy
 
 from policies.base import InventoryState, Policy, can_stack, stack_policies
+from sim import params
 from sim.network import Edge, Node, Topology
-from sim.params import show
 
 __all__ = [
     "NodeTotals",
@@ -174,16 +174,7 @@ def _shelf_life(value, n_skus: int) -> np.ndarray:
             f"demand.shelf_life(={value!r}) must have one value per SKU: shape ({n_skus},), "
             f"not {arr.shape}"
         )
-    arr = arr.astype(float)
-    ok = np.isfinite(arr) & (arr >= 1)
-    ok[ok] = arr[ok] == np.floor(arr[ok])
-    bad = np.flatnonzero(~ok)
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"demand.shelf_life[{i}](={show(float(arr[i]))}) must be a whole number of periods >= 1"
-        )
-    return arr.astype(np.int64)
+    return params.whole_periods("demand.shelf_life", arr)
 
 
 def _rows(index: np.ndarray) -> slice | np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "check", "per_sku", "show"]
+__all__ = ["as_array", "check", "per_sku", "show", "whole_periods"]
 
 
 def show(x: float) -> str:
@@ -59,3 +59,19 @@ def per_sku(section: str, key: str, arr: np.ndarray, n_skus: int) -> np.ndarray:
             f"n_skus={n_skus}; give one value or a list of {n_skus}"
         )
     return arr.copy()
+
+
+def whole_periods(key: str, value: Any, low: int = 1) -> np.ndarray:
+    """A whole number of periods ``>= low``, or a flat list of them, as int64 (0-d or 1-d);
+    else a ValueError naming ``key`` (with the index, for lists) and the bad value."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0:
+        raise ValueError(f"{key}(={value!r}) must be whole numbers of periods >= {low}")
+    values = arr.astype(float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(values) & (values >= low) & (values == np.floor(values))
+    bad = np.flatnonzero(~np.atleast_1d(ok))
+    if bad.size:
+        where, x = (key, values) if arr.ndim == 0 else (f"{key}[{bad[0]}]", values[bad[0]])
+        raise ValueError(f"{where}(={show(float(x))}) must be a whole number of periods >= {low}")
+    return values.astype(np.int64)
