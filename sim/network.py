@@ -533,14 +533,13 @@ class Distribution(Network):
         self.stores_setting = stores
         if stores in ("auto", "from_data"):
             stores = self.DEFAULT_STORES
-        self.stores = _count("network.stores", stores)
-        self.store_names = [f"store{i + 1}" for i in range(self.stores)]
+        n_stores = _count("network.stores", stores)
         self._lead_time = lead_time
         self.warehouse_lead_time = make_lead_time(
             warehouse_lead_time, "network.warehouse_lead_time"
         )
         self._store_weights = store_weights
-        self._set_stores(self.stores, self.store_names)
+        self._set_stores(n_stores, [f"store{i + 1}" for i in range(n_stores)])
         self._holding = holding
         _role_values("network.holding", holding, self.ROLES, {})  # validate early
         self.capacity = _optional_non_negative("network.capacity", capacity)

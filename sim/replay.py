@@ -117,6 +117,7 @@ class Replay(DemandModel):
             path, columns=columns, freq=freq, duplicates=duplicates, exog=exog, cleaning=settings
         )
         h = self.history
+        self._pooled = h.pooled()
         self.daily = h.freq == "D"
         default_block = 28 if self.daily else 4
         if block is None:
@@ -282,8 +283,8 @@ class Replay(DemandModel):
         self._level = np.ones(int(n_skus))
 
     def _block(self, store: int | None) -> np.ndarray:
-        d = self.history.demand  # (T, S, K)
-        return d.sum(axis=1) if store is None else d[:, store, :]
+        """Demand (T, K) of one store, or of all stores pooled (summed once, on loading)."""
+        return self._pooled if store is None else self.history.demand[:, store, :]
 
     def _moments(self, store: int | None) -> tuple[np.ndarray, np.ndarray]:
         past = self._block(store)[: self.origin]

@@ -31,7 +31,7 @@ from sim.disruption import Disruptions
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
 from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
-from sim.network import UNMET_MODES, Costs, Network, Node
+from sim.network import UNMET_MODES, Costs, Network
 from sim.rng import Streams
 
 __all__ = ["Scenario", "RunResult", "simulate", "NotApplicable", "REVIEW_MODES"]
@@ -229,8 +229,6 @@ def simulate(
     nodes = scenario.network.nodes
     initial = _initial_on_hand(scenario, contexts)
     _check_forecasting(scenario, policies)
-    if scenario.forecaster is not None:
-        scenario.demand.check_history(scenario.forecasting.history)
     exog = _exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     node_rep, echelon_rep = [], []
@@ -326,13 +324,6 @@ def describe_network(net: Network) -> dict[str, Any]:
     }
 
 
-def sample_demand(
-    demand: DemandModel, rng: np.random.Generator, start: int, n_periods: int, node: Node
-) -> np.ndarray:
-    """The demand of a demand-facing node (:meth:`~sim.demand.DemandModel.sample_at`)."""
-    return demand.sample_at(node, rng, start, n_periods)
-
-
 def periodic_simulation(
     scenario: Scenario,
     policies: list[Policy],
@@ -351,7 +342,7 @@ def periodic_simulation(
     top = net.topology
     demand = np.stack(
         [
-            sample_demand(scenario.demand, streams.get(nd.demand_stream, rep), 0, horizon, nd)
+            scenario.demand.sample_at(nd, streams.get(nd.demand_stream, rep), 0, horizon)
             for nd in (net.nodes[j] for j in top.demand_nodes)
         ],
         axis=1,
@@ -423,6 +414,7 @@ def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
                 f"forecaster.history(={history}) is too short for {type(forecaster).__name__}: "
                 f"its fit needs at least {need} periods; raise forecaster.history to {need} or more"
             )
+        scenario.demand.check_history(history)  # replayed data hold only so much
 
 
 def _exog_source(scenario: Scenario) -> ExogSource | None:
@@ -478,7 +470,7 @@ def _forecast_drivers(
         if j not in histories:
             node = net.nodes[j]
             name = "history" if node.demand_stream == "demand" else f"history/{node.name}"
-            histories[j] = sample_demand(scenario.demand, streams.get(name, rep), -H, H, node)
+            histories[j] = scenario.demand.sample_at(node, streams.get(name, rep), -H, H)
         return histories[j]
 
     drivers = {}
