@@ -50,7 +50,6 @@ from experiments.run import (
     _int,
     write_error,
 )
-from forecasters.calendar import calendar_features
 from sim.evaluation import Backtest, rolling_origin
 from sim.forecasting import ExogSource
 from sim.rng import Streams
@@ -80,20 +79,14 @@ def _replay_data(demand, settings, forecaster) -> tuple[np.ndarray, np.ndarray |
     ``t`` is data period ``t``; the calendar columns count periods from the first date)."""
     history = demand.history
     T, S, K = history.demand.shape
-    y = history.demand.reshape(T, S * K)
+    y = history.series()
     labels = [f"{s}/{k}" for s in history.stores for k in history.skus]
     if not settings.exog or not getattr(forecaster, "uses_exog", False):
         return y, None, labels
     source = ExogSource(settings.exog, demand)
     if not source.columns:
         return y, None, labels
-    shared = calendar_features(
-        np.arange(T),
-        weekly=source.weekly,
-        fourier_terms=source.fourier_terms,
-        trend=False,
-        intercept=False,
-    )
+    shared = source.calendar(np.arange(T))
     x = np.concatenate(
         [np.repeat(shared[:, None, :], S * K, axis=1), demand.series_exog(source.data)], axis=2
     )
@@ -120,7 +113,7 @@ def backtest(cfg: DictConfig) -> tuple[Backtest, pd.DataFrame]:
         raise ConfigError("backtest needs a forecaster: add e.g. forecaster=ses")
     bt = _settings(cfg)
     demand = _instantiate("demand", cfg.demand)
-    if getattr(demand, "history", None) is not None:
+    if demand.history is not None:
         y, x, labels = _replay_data(demand, settings, forecaster)
         min_history = bt["min_history"]
     else:

@@ -28,7 +28,7 @@ def main(cfg: DictConfig) -> None:
     started = time.perf_counter()
     try:
         demand = _instantiate("demand", cfg.demand)
-        history = getattr(demand, "history", None)
+        history = demand.history
         if history is None:
             raise ConfigError(
                 f"demand(={HydraConfig.get().runtime.choices.get('demand')}) is generated, "

@@ -29,13 +29,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from experiments.report import CSS, _html_table, _md_table  # noqa: E402
-from experiments.run import _atomic_write  # noqa: E402
+from experiments.run import CLEANING_FILES, _atomic_write  # noqa: E402
 from sim.cleaning import SalesHistory  # noqa: E402
 
 __all__ = ["write_cleaning", "figure_before_after", "MAX_SERIES_SHOWN"]
 
 #: Series drawn before/after in the report (those the cleaning changed most).
 MAX_SERIES_SHOWN = 4
+#: What each of :data:`experiments.run.CLEANING_FILES` is, in its order.
+PATH_KEYS = ("table", "markdown", "html", "figure")
 #: Rows of the per-series change table (the series with most changes first).
 MAX_TABLE_ROWS = 30
 
@@ -82,12 +84,8 @@ def figure_before_after(history: SalesHistory, series: list[tuple[str, str]]) ->
 def write_cleaning(history: SalesHistory, out_dir: Path) -> dict[str, Path]:
     """Write ``cleaned.parquet`` and the cleaning report into ``out_dir``; return the paths."""
     out_dir = Path(out_dir)
-    paths = {
-        "table": out_dir / "cleaned.parquet",
-        "markdown": out_dir / "cleaning_report.md",
-        "html": out_dir / "cleaning_report.html",
-        "figure": out_dir / "cleaning_before_after.png",
-    }
+    # the names run.py lists among a run's results (CLEANING_FILES), in that order
+    paths = {k: out_dir / name for k, name in zip(PATH_KEYS, CLEANING_FILES, strict=True)}
     frame = history.to_frame()
     _atomic_write(paths["table"], lambda t: frame.to_parquet(t, index=False))
     per_series = _changed_series(history)

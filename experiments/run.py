@@ -76,6 +76,13 @@ __all__ = [
     "NOT_IDENTITY",
 ]
 
+#: What :func:`experiments.cleaning_report.write_cleaning` writes (a run on replayed data).
+CLEANING_FILES = (
+    "cleaned.parquet",
+    "cleaning_report.md",
+    "cleaning_report.html",
+    "cleaning_before_after.png",
+)
 #: The files a run leaves in its folder (``metrics.json`` last). Any of them in a folder
 #: means it holds a run's results: a single run refuses it without ``overwrite=true``.
 #: (Hydra's own ``.hydra/`` and ``run.log`` are written before the run starts; they do not
@@ -86,21 +93,11 @@ RESULT_FILES = (
     "trace.parquet",
     "population.csv",
     "shifts.csv",
-    "cleaned.parquet",
-    "cleaning_report.md",
-    "cleaning_report.html",
-    "cleaning_before_after.png",
+    *CLEANING_FILES,
     "error.json",
     "backtest.json",
     "backtest.csv",
     "per_series.csv",
-)
-#: What :func:`experiments.cleaning_report.write_cleaning` writes (a run on replayed data).
-CLEANING_FILES = (
-    "cleaned.parquet",
-    "cleaning_report.md",
-    "cleaning_report.html",
-    "cleaning_before_after.png",
 )
 #: Top-level keys that say how a job runs, not what it computes: ``resume=true`` ignores
 #: them when it compares a job's stored configuration with the one it would run now.
@@ -457,7 +454,7 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
         ]
     )
     print(head)
-    note = getattr(scenario.demand, "pooled_note", lambda: None)()
+    note = scenario.demand.pooled_note()
     if note:
         print(note)
     print("policy parameters: " + _describe(result.policy_parameters))
@@ -468,7 +465,7 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
         out_dir = Path(HydraConfig.get().runtime.output_dir)
     if out_dir is not None:
         # replayed data: the cleaned table and report go before metrics.json, too
-        write_outputs(out_dir, cfg, result, getattr(scenario.demand, "history", None))
+        write_outputs(out_dir, cfg, result, scenario.demand.history)
         print(f"results: {out_dir}")
     return result
 
@@ -566,15 +563,10 @@ def claim(argv: list[str]) -> None:
         return
     out_dir = Path(dirs[-1])
     flags = {a.split("=", 1)[0].lstrip("+"): a.split("=", 1)[1].lower() for a in argv if "=" in a}
-    if flags.get("overwrite") != "true" and flags.get("resume") != "true" and out_dir.is_dir():
-        present = [n for n in RESULT_FILES if (out_dir / n).exists()]
+    if flags.get("overwrite") != "true" and flags.get("resume") != "true":
+        present = _results_in(out_dir)
         if present:
-            print(
-                f"stocklab: error: {out_dir} already holds the results of another run: "
-                f"{', '.join(present)}; pass overwrite=true to replace them, or choose "
-                "another hydra.run.dir",
-                file=sys.stderr,
-            )
+            print(f"stocklab: error: {_taken(out_dir, present)}", file=sys.stderr)
             sys.exit(2)
     try:
         lock = _run_lock(out_dir)
@@ -585,6 +577,20 @@ def claim(argv: list[str]) -> None:
     except OSError:
         return  # main() says why the folder cannot be used
     _CLAIMED[out_dir.resolve()] = lock
+
+
+def _results_in(out_dir: Path) -> list[str]:
+    """The result files (:data:`RESULT_FILES`) a run folder holds already."""
+    return [n for n in RESULT_FILES if (out_dir / n).exists()]
+
+
+def _taken(out_dir: Path, present: list[str], why: str | None = None) -> str:
+    """The one line that refuses a folder holding another run's results."""
+    reason = f" ({why})" if why else ""
+    return (
+        f"{out_dir} already holds the results of another run{reason}: {', '.join(present)}; "
+        "pass overwrite=true to replace them, or choose another hydra.run.dir"
+    )
 
 
 @contextlib.contextmanager
@@ -623,14 +629,9 @@ def _job(cfg: DictConfig, out_dir: Path, sweeping: bool) -> float:
         if isinstance(found, dict):
             print(f"resume: {out_dir} has its results already; skipped")
             return objective(found, target, penalty)
-        present = [n for n in RESULT_FILES if (out_dir / n).exists()]
+        present = _results_in(out_dir)
         if present and not sweeping and not overwrite:
-            why = f" ({found})" if found else ""
-            raise FolderInUse(
-                f"{out_dir} already holds the results of another run{why}: "
-                f"{', '.join(present)}; pass overwrite=true to replace them, or choose "
-                "another hydra.run.dir"
-            )
+            raise FolderInUse(_taken(out_dir, present, found))
         if found:
             print(f"resume: {out_dir}: {found}; re-running")
         _remove(out_dir, RESULT_FILES)  # a re-run job, or overwrite=true: old files go
@@ -664,10 +665,9 @@ def _job(cfg: DictConfig, out_dir: Path, sweeping: bool) -> float:
 
 
 def _flag(cfg: DictConfig, key: str) -> bool:
-    value = cfg.get(key, False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key}(={value!r}) must be true or false")
-    return value
+    from experiments.validate import boolean
+
+    return boolean(cfg, key)
 
 
 def _record_failure(out_dir: Path, cfg: DictConfig, exc: BaseException) -> None:

@@ -152,10 +152,16 @@ def check_config(cfg: DictConfig) -> None:
         if key in cfg:
             integer(cfg, key, low)
     for key in BOOLEAN_KEYS:
-        value = cfg.get(key, False)
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key}(={_short(value)}) must be true or false")
+        boolean(cfg, key)
     memory_limit_bytes(cfg.get("memory_limit", "auto"))
+
+
+def boolean(cfg: DictConfig, key: str) -> bool:
+    """``cfg[key]`` (false when absent) as a boolean, or a ConfigError naming the key."""
+    value = cfg.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}(={_short(value)}) must be true or false")
+    return value
 
 
 def integer(cfg: DictConfig, key: str, low: int) -> int:

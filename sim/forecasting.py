@@ -201,17 +201,20 @@ class ExogSource:
         other.node = node
         return other
 
-    def table(self, start: int, n_periods: int) -> np.ndarray:
-        """``(n_periods, n_features)``, or ``(n_periods, n_skus, n_features)`` with
-        ``promotion`` or data columns (the calendar columns repeated for every SKU)."""
-        periods = np.arange(start, start + n_periods)
-        shared = calendar_features(
+    def calendar(self, periods: np.ndarray) -> np.ndarray:
+        """The calendar columns in use (weekday, yearly) of ``periods``, shared by all SKUs."""
+        return calendar_features(
             periods,
             weekly=self.weekly,
             fourier_terms=self.fourier_terms,
             trend=False,
             intercept=False,
         )
+
+    def table(self, start: int, n_periods: int) -> np.ndarray:
+        """``(n_periods, n_features)``, or ``(n_periods, n_skus, n_features)`` with
+        ``promotion`` or data columns (the calendar columns repeated for every SKU)."""
+        shared = self.calendar(np.arange(start, start + n_periods))
         if not self.per_sku:
             return shared
         own = []
