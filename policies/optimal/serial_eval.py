@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm, poisson
 
+from policies.optimal import distribution
 from policies.optimal.newsvendor import _check, _check_finite, _check_fraction
 from policies.optimal.serial import _check_serial
 
@@ -105,24 +106,22 @@ def _pmf_power(points: np.ndarray, mass: np.ndarray, periods: float) -> Kernel:
 
 
 def _poisson_kernel(mean: float) -> Kernel:
-    """Poisson(mean) cut where the tails fall below 1e-15 (as in ``clark_scarf_poisson``)."""
+    """Poisson(mean) cut where the tails fall below 1e-15, as the optimisers cut it
+    (:func:`policies.optimal.distribution._poisson_kernel`), with its support points."""
     if mean == 0:
         return np.zeros(1), np.ones(1)
-    first, last = int(poisson.ppf(1e-15, mean)), int(poisson.isf(1e-15, mean))
-    points = np.arange(first, last + 1, dtype=float)
-    return points, poisson.pmf(points, mean)
+    mass, first = distribution._poisson_kernel(mean)
+    return np.arange(first, first + mass.size, dtype=float), mass
 
 
 def _normal_kernel(mean: float, std: float, step: float, tail: float) -> Kernel:
     """N(mean, std^2) as masses on multiples of ``step`` (each point takes the mass within
-    half a step of it; cut at ``tail`` std), as in ``clark_scarf_normal``."""
+    half a step of it; cut at ``tail`` std), as the optimisers discretise it
+    (:func:`policies.optimal.distribution._normal_kernel`), with its points."""
     if std == 0:
         return np.array([mean]), np.ones(1)
-    first = int(np.floor((mean - tail * std) / step))
-    last = int(np.ceil((mean + tail * std) / step))
-    points = np.arange(first, last + 1) * step
-    mass = np.diff(norm.cdf(np.append(points - step / 2, points[-1] + step / 2), mean, std))
-    return points, mass / mass.sum()
+    mass, first = distribution._normal_kernel(mean, std, step, tail)
+    return np.arange(first, first + mass.size) * step, mass
 
 
 # --------------------------------------------------------------------------- evaluation
