@@ -23,7 +23,8 @@ Problems and their keys (lists as ``[a,b,c]``; every key is the optimiser's argu
     One warehouse feeding stores, Poisson demand, installation base-stock levels: the
     optimum under the exact cost (Graves 1985) or METRIC (Sherbrooke 1968):
     ``store_rates``, ``warehouse_lead_time``, ``store_lead_times``, ``warehouse_holding``,
-    ``store_holding``, ``store_backorder``, ``method=exact|metric``.
+    ``store_holding``, ``store_backorder``, ``method=exact|search|metric`` (``search``: the
+    fast search ``policy=base_stock`` uses on ``network=distribution``, the same optimum).
 
 Bad input ends with one line naming the key and the value (exit status 2).
 """
@@ -102,9 +103,11 @@ def _jrp(*, method: str = "silver", base_period: float | None = None, **keys: An
 def _distribution(*, method: str = "exact", **keys: Any) -> Any:
     if method == "exact":
         return distribution_exact.distribution_optimal_exact(**keys)
+    if method == "search":
+        return distribution_exact.distribution_search_exact(**keys)
     if method == "metric":
         return distribution_exact.distribution_optimal_metric(**keys)
-    raise ValueError(f"method(={method!r}) must be exact or metric")
+    raise ValueError(f"method(={method!r}) must be exact, search or metric")
 
 
 def _keys(fn: Callable[..., Any], *extra: str) -> tuple[str, ...]:

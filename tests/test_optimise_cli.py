@@ -62,6 +62,19 @@ def test_snyder_shen_example_3_6_from_the_command_line():
             ],
             {"warehouse_level": 11, "cost": 9.53686},
         ),
+        (  # the fast search policy=base_stock uses: the same optimum
+            "distribution",
+            [
+                "store_rates=[1.0,0.5]",
+                "warehouse_lead_time=6",
+                "store_lead_times=[1,1.5]",
+                "warehouse_holding=1",
+                "store_holding=[1,2]",
+                "store_backorder=[20,10]",
+                "method=search",
+            ],
+            {"warehouse_level": 11, "cost": 9.53686},
+        ),
     ],
 )
 def test_each_problem_solves_through_the_same_arguments(problem, args, expected):
