@@ -48,7 +48,7 @@ from __future__ import annotations
 import copy
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,20 @@ class PlanningContext:
     ``protection_periods`` is the number of periods whose demand an order placed now must
     cover under Stocklab's period convention: ``max(L, 1) + R - 1`` for periodic review
     (see ``sim/engine.py``) and ``L`` for continuous review.
+
+    ``discounts`` is the quantity-discount price schedule of ``costs.discounts`` (a
+    ``sim.network.PriceSchedule``: ``kind``, ``breakpoints``, ``unit_costs``,
+    ``purchase_cost(q)``, ``optimal_order(order_fixed, demand_rate, holding)``), or None
+    when every unit costs ``unit``. A policy that cannot use it ignores it; the simulation
+    charges each order on the schedule whatever the policy.
+
+    ``demand_mean_by_period`` and ``demand_std_by_period`` (shape ``(horizon, n_skus)``,
+    periods ``0 .. horizon - 1`` of the run, warm-up included) give the demand reaching the
+    node period by period, the demand model's seasonality, trend, shocks and planned
+    promotions included, for policies that plan per period; None where the run's horizon
+    is unknown. They come from ``demand_by_period``, a function returning ``(mean, std)``
+    that is called on first use only, so runs whose policies plan otherwise never hold
+    them.
     """
 
     n_skus: int
@@ -126,6 +140,27 @@ class PlanningContext:
     continuous: bool = False
     node: str = "store"
     role: str = ""
+    discounts: Any = None
+    demand_by_period: Callable[[], tuple[np.ndarray, np.ndarray]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @functools.cached_property
+    def _demand_path(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if self.demand_by_period is None:
+            return None, None
+        mean, std = self.demand_by_period()
+        return np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+
+    @property
+    def demand_mean_by_period(self) -> np.ndarray | None:
+        """Mean demand of each period of the run, ``(horizon, n_skus)``, or None."""
+        return self._demand_path[0]
+
+    @property
+    def demand_std_by_period(self) -> np.ndarray | None:
+        """Std of each period's demand, ``(horizon, n_skus)``, or None."""
+        return self._demand_path[1]
 
     @property
     def protection_periods(self) -> np.ndarray:
@@ -264,6 +299,9 @@ class Policy(ABC):
     elementwise: bool = False
     #: The policy reads ``state.echelon_position``.
     uses_echelon: bool = False
+    #: ``order_quantity`` uses its ``forecast`` argument: the run needs a forecaster, and a
+    #: forecaster beside a policy without this flag is refused (it would drive nothing).
+    needs_forecast: bool = False
     #: Order-up-to levels: given in the configuration they must be >= 0
     #: (:func:`check_levels`; derived ones are the model's and are not checked).
     level_names: tuple[str, ...] = ()

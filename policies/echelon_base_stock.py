@@ -6,6 +6,12 @@ Optimal for serial systems with linear costs (Clark & Scarf 1960). Left null, th
 the Chen & Zheng (1994) solution of the Clark-Scarf recursion: exact on the integers for
 Poisson demand, on a fine grid for normal demand. ``levels`` lists stage 1 (customer-facing)
 first. On a single node it is base-stock.
+
+``grid_step`` (demand units; null: the solver's default, a hundredth of a standard deviation
+of per-period demand) sets the grid of the normal-demand solvers; a level is within one step
+of the optimum and the cost within ``N kappa step^2 / 6``
+(:func:`~policies.optimal.serial.clark_scarf_normal`). Poisson demand is solved exactly on
+the integers and ignores it.
 """
 
 from __future__ import annotations
@@ -42,13 +48,16 @@ class EchelonBaseStock(Policy):
     Derived levels: Clark & Scarf / Chen & Zheng on chains; on a warehouse feeding stores,
     Clark & Scarf with the balance assumption (Federgruen & Zipkin 1984); on an assembly
     network, Rosling's (1989) equivalent serial system. Other networks need ``levels``.
+    ``grid_step``: the grid step of the normal-demand solvers, in demand units (None: their
+    default); one number for the whole network.
     """
 
-    param_names = ("levels",)
+    param_names = ("levels", "grid_step")
     level_names = ("levels",)
-    mapping_params = ("levels",)
+    optional_names = ("grid_step",)
+    mapping_params = ("levels", "grid_step")  # grid_step: refused as a mapping in __init__
 
-    def __init__(self, *, levels: list[float] | dict | None = None):
+    def __init__(self, *, levels: list[float] | dict | None = None, grid_step: float | None = None):
         if isinstance(levels, dict):
             levels = {str(k): _level(f"policy.levels.{k}", v) for k, v in levels.items()}
         elif levels is not None:
@@ -59,6 +68,7 @@ class EchelonBaseStock(Policy):
                 )
             levels = [_level(f"policy.levels[{i}]", x) for i, x in enumerate(levels)]
         self.levels = levels
+        self.grid_step = _grid_step(grid_step)
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         raise TypeError("EchelonBaseStock decides through its per-stage policies: call for_network")
@@ -75,7 +85,7 @@ class EchelonBaseStock(Policy):
                 EchelonStage(level=as_sku_array(x, n, f"policy.levels[{i}]"))
                 for i, x in enumerate(given)
             ]
-        derived = derive_levels(context)
+        derived = derive_levels(context, self.grid_step)
         return [
             EchelonStage(
                 level=derived[i] if given[i] is None else as_sku_array(given[i], n, "policy.levels")
@@ -113,6 +123,21 @@ def _level(key: str, value):
     return float(arr) if arr.ndim == 0 else arr
 
 
+def _grid_step(value) -> float | None:
+    """The solvers' grid step: None (their default) or a positive finite number."""
+    if value is None:
+        return None
+    try:
+        step = float(value) if not isinstance(value, bool | str) else None
+    except (TypeError, ValueError):
+        step = None
+    if step is None or not np.isfinite(step) or step <= 0:
+        raise ValueError(
+            f"policy.grid_step(={value!r}) must be a positive finite number (demand units) or null"
+        )
+    return step
+
+
 def _check_derivable(context: NetworkContext) -> None:
     nodes = context.nodes
     if nodes[0].unmet_demand != "backorder":
@@ -132,16 +157,17 @@ def _check_derivable(context: NetworkContext) -> None:
         )
 
 
-def derive_levels(context: NetworkContext) -> list[np.ndarray]:
-    """Optimal (or, off chains, balance-approximate) echelon levels per node, per SKU."""
+def derive_levels(context: NetworkContext, grid_step: float | None = None) -> list[np.ndarray]:
+    """Optimal (or, off chains, balance-approximate) echelon levels per node, per SKU;
+    ``grid_step`` for the normal-demand solvers (None: their default)."""
     _check_derivable(context)
     if context.is_chain:
-        return optimal_echelon_levels(context)
+        return optimal_echelon_levels(context, grid_step)
     shape = network_shape(context)
     if shape == "distribution":
-        return distribution_levels(context)
+        return distribution_levels(context, grid_step)
     if shape == "assembly":
-        return assembly_levels(context)
+        return assembly_levels(context, grid_step)
     raise ValueError(
         "policy=echelon_base_stock derives its levels on chains, on one warehouse feeding "
         "stores and on one-level assembly; give policy.levels (one per node, or by role) "
@@ -193,7 +219,9 @@ def _lead(nd: PlanningContext, i: int) -> int:
     return max(int(nd.lead_time_mean[i]), 1)
 
 
-def distribution_levels(context: NetworkContext) -> list[np.ndarray]:
+def distribution_levels(
+    context: NetworkContext, grid_step: float | None = None
+) -> list[np.ndarray]:
     """Echelon levels of a warehouse feeding stores, per SKU (Federgruen & Zipkin 1984)."""
     nodes = context.nodes
     top = context.topology
@@ -223,14 +251,14 @@ def distribution_levels(context: NetworkContext) -> list[np.ndarray]:
         )
         if key not in cache:
             sol = distribution_echelon_levels(
-                np.array(key[0]), np.array(key[1]), _family(nodes[0]), *key[2:]
+                np.array(key[0]), np.array(key[1]), _family(nodes[0]), *key[2:], grid_step
             )
             cache[key] = (float(sol.warehouse), np.asarray(sol.stores, dtype=float))
         out[w, k], out[stores, k] = cache[key]
     return [out[i] for i in range(len(nodes))]
 
 
-def assembly_levels(context: NetworkContext) -> list[np.ndarray]:
+def assembly_levels(context: NetworkContext, grid_step: float | None = None) -> list[np.ndarray]:
     """Echelon levels of a one-level assembly network, per SKU (Rosling 1989)."""
     nodes = context.nodes
     top = context.topology
@@ -249,14 +277,17 @@ def assembly_levels(context: NetworkContext) -> list[np.ndarray]:
             float(nodes[p].demand_std[k]),
         )
         if key not in cache:
-            sol = assembly_echelon_levels(*key, _family(nodes[p]))
+            sol = assembly_echelon_levels(*key, _family(nodes[p]), grid_step)
             cache[key] = np.asarray(sol.levels, dtype=float)
         out[[p, *comps], k] = cache[key]
     return [out[i] for i in range(len(nodes))]
 
 
-def optimal_echelon_levels(context: NetworkContext) -> list[np.ndarray]:
-    """Clark-Scarf levels per stage (stage 1 first), per SKU, for the chain in ``context``."""
+def optimal_echelon_levels(
+    context: NetworkContext, grid_step: float | None = None
+) -> list[np.ndarray]:
+    """Clark-Scarf levels per stage (stage 1 first), per SKU, for the chain in ``context``;
+    ``grid_step`` for normal demand (None: the solver's default)."""
     _check_derivable(context)
     nodes = context.nodes
     front = nodes[0]
@@ -278,7 +309,7 @@ def optimal_echelon_levels(context: NetworkContext) -> list[np.ndarray]:
             if front.demand_family == "poisson":
                 sol = clark_scarf_poisson(key[0], echelon, lead, key[4])
             else:
-                sol = clark_scarf_normal(key[0], key[1], echelon, lead, key[4])
+                sol = clark_scarf_normal(key[0], key[1], echelon, lead, key[4], grid_step)
             cache[key] = np.asarray(sol.levels, dtype=float)
         out[:, i] = cache[key]
     return [out[j] for j in range(len(nodes))]

@@ -3,6 +3,12 @@ from a cycle-service-level target or from costs.
 
 ``q`` left null is the EOQ of Harris (1913), ``sqrt(2 K D / h)``, or with
 ``variant: backorders`` the EOQ with planned backorders (Snyder & Shen 2019, Sec. 3.5).
+With quantity discounts (``costs.discounts``, the context's ``discounts``) it is the
+optimum of :mod:`policies.optimal.eoq_family` for the schedule's kind, all-units (Snyder
+& Shen, 2nd ed., Example 3.6) or incremental (Example 3.7): deterministic demand at the
+mean demand per period ``D``, ``K`` per order and ``h`` per unit held per period, so the
+batch minimises purchase + ordering + holding cost per period; ``variant: backorders``
+has no discount optimiser and is refused with discounts.
 ``r`` left null is the ``service_level``-quantile of protection-interval demand when a
 target is given; otherwise the cost-optimal reorder point for that ``q``: the ``r`` with
 ``G(r + q) = G(r)``, ``G`` the expected holding-plus-backorder cost rate at a given
@@ -66,6 +72,15 @@ class EOQ(Policy):
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         return batches(state.position, self.r, self.q)
 
+    def service_level_rule(self) -> str | None:
+        """What sets ``r`` when ``service_level`` does not, in words for the run header
+        (None: the service level as given sets it)."""
+        if self.r is not None:
+            return "not used: policy.r is given"
+        if self.service_level is None:
+            return "none: r is the cost-optimal reorder point for q (Zipkin 2000, Sec. 6.5)"
+        return None
+
     def prepare(self, context: PlanningContext) -> EOQ:
         n = context.n_skus
         h, p, K = context.holding, context.shortage_penalty, context.order_fixed
@@ -77,7 +92,9 @@ class EOQ(Policy):
                     f"policy=eoq derives q from costs.order_fixed(={K.max():g}) and "
                     f"costs.holding(={h.max():g}); both must be > 0, or set policy.q"
                 )
-            if self.variant == "backorders":
+            if context.discounts is not None:
+                q = self._discount_q(context)
+            elif self.variant == "backorders":
                 q = np.asarray(eoq_backorders(K, h, p, D).q, dtype=float)
             else:
                 q = np.asarray(eoq(K, h, D).q, dtype=float)
@@ -93,9 +110,27 @@ class EOQ(Policy):
             r = self._poisson_reorder_point(q, context)
         else:
             r = reorder_point_for_q(q, context.protection_mean, context.protection_std, h, p)
-            if discrete or context.continuous:
+            if context.continuous and context.demand_family != "normal":
+                # unit demands one at a time: the position runs over r + 1 .. r + q, not the
+                # fluid model's (r, r + q], so r is the fluid point less a half, rounded
+                # (ties down): the largest whole number below it
+                r = np.ceil(r - 1e-9) - 1.0 + 0.0
+            elif discrete or context.continuous:
                 r = np.round(r) + 0.0  # + 0.0 turns -0.0 into 0.0
         return EOQ(r=r, q=q, service_level=self.service_level, variant=self.variant)
+
+    def _discount_q(self, context: PlanningContext) -> np.ndarray:
+        """The batch that minimises purchase + ordering + holding cost per period on the
+        context's price schedule (``policies.optimal.eoq_family``), per SKU."""
+        if self.variant == "backorders":
+            raise ValueError(
+                "policy.variant(='backorders') cannot derive q with costs.discounts (the "
+                "discount optimisers plan no backorders); use variant=classic or set policy.q"
+            )
+        sol = context.discounts.optimal_order(
+            context.order_fixed, context.demand_mean, context.holding
+        )
+        return np.asarray(sol.q, dtype=float) * np.ones(context.n_skus)
 
     def _service_reorder_point(self, context: PlanningContext) -> np.ndarray:
         alpha = float(self.service_level)

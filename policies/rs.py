@@ -2,19 +2,24 @@
 
 The policy keeps its own review cycle on top of the node's review schedule (run it with
 ``network.review_period=1``): it orders in periods ``t`` with ``t % review_period == 0``.
-Left null, ``level`` is the newsvendor level on demand over the protection interval
-``L + R - 1`` periods (Silver, Pyke & Thomas 2017, Sec. 7.9; Stocklab period convention).
+Left null, ``level`` is the cost-optimal order-up-to level of the cycle
+(:mod:`policies.optimal.periodic_review`): the level at which the mean of the distribution
+functions of the demand over ``L, ..., L + R - 1`` periods - the net stock at the ends of
+the ``R`` periods one order governs - reaches the critical ratio; exact on the integers for
+Poisson demand with a fixed lead time, the normal approximation otherwise (lead-time
+variability included). Under lost sales the ratio uses the lost-sale penalty, an
+approximation. (The newsvendor level of the whole interval ``L + R - 1``, Silver, Pyke &
+Thomas 2017, Sec. 7.9, protects only a cycle's last period: 19% dearer on Poisson(10),
+``L = 2``, ``R = 7``, ``h = 1``, ``p = 9``.)
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 
 from forecasters.base import Forecast
 from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
-from policies.base_stock import optimal_level
+from policies.optimal.periodic_review import rs_level_normal, rs_level_poisson
 
 
 class RS(Policy):
@@ -44,7 +49,25 @@ class RS(Policy):
                 review_period=self.review_period,
                 level=as_sku_array(self.level, context.n_skus, "policy.level"),
             )
-        cycle = dataclasses.replace(
-            context, review_period=context.review_period * self.review_period
-        )
-        return RS(review_period=self.review_period, level=optimal_level(cycle))
+        return RS(review_period=self.review_period, level=cycle_level(context, self.review_period))
+
+
+def cycle_level(context: PlanningContext, review_period: int) -> np.ndarray:
+    """The cost-optimal order-up-to level per SKU for a review every ``review_period``
+    reviews of the node (SKUs grouped by lead time: each group has its demand windows)."""
+    cycle = context.review_period * review_period
+    h = np.broadcast_to(context.holding, (context.n_skus,))
+    p = np.broadcast_to(context.shortage_penalty, (context.n_skus,))
+    lead = np.broadcast_to(context.lead_time_mean, (context.n_skus,))
+    lead_std = np.broadcast_to(context.lead_time_std, (context.n_skus,))
+    exact = context.demand_family == "poisson" and np.all(lead_std == 0)
+    out = np.empty(context.n_skus)
+    for value in np.unique(lead):
+        k = np.flatnonzero(lead == value)
+        if exact:
+            out[k] = rs_level_poisson(context.demand_mean[k], value, cycle, h[k], p[k])
+        else:
+            out[k] = rs_level_normal(
+                context.demand_mean[k], context.demand_std[k], value, lead_std[k], cycle, h[k], p[k]
+            )
+    return out

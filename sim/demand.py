@@ -575,6 +575,9 @@ class DemandModel(ABC):
     ``sample_at(node, rng, start, n_periods)``, ``moments_at(node)``
         The demand of one demand-facing node (default: :meth:`sample` scaled by the node's
         ``demand_weight``) and its per-SKU mean and std for planning.
+    ``moments_path_at(node, start, n_periods)``
+        The same per period, for policies that plan period by period (default: the
+        modulated moments; :meth:`moments_at` repeated for an unmodulated model).
     ``store_labels``, ``fixed_n_skus``, ``exog_names``, ``planning_family``
         The stores and SKU count the data fixes (None for generated demand), the data's
         exogenous columns (:meth:`exog_table`), and the family policies plan with.
@@ -625,6 +628,26 @@ class DemandModel(ABC):
         """Per-SKU mean and std of one period's demand at demand-facing ``node``."""
         w = node.demand_weight
         return np.asarray(self.mean(), dtype=float) * w, np.asarray(self.std(weight=w), float)
+
+    def moments_path_at(
+        self, node: Any, start: int, n_periods: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-SKU mean and std of the demand of each period ``start .. start + n_periods -
+        1`` at demand-facing ``node``, ``(n_periods, n_skus)`` each, for policies that plan
+        period by period. Under modulation they are those of the distribution that
+        :meth:`sample_at` draws from (seasonality, trend, shocks and the promotion plan are
+        part of the scenario, known in advance like the plan); without it, and for models
+        whose future is not known in advance (replayed data), :meth:`moments_at` in every
+        period."""
+        _check_block(start, n_periods)
+        if not self.modulation.active:
+            mean, std = self.moments_at(node)
+            return np.tile(mean, (n_periods, 1)), np.tile(std, (n_periods, 1))
+        base, _ = self._ready()
+        level = self.modulation.multiplier(np.arange(start, start + n_periods))
+        level *= node.demand_weight
+        mean = base * level
+        return mean, np.broadcast_to(self._std_at(level), mean.shape).astype(float)
 
     def exog_table(self, names: Sequence[str], start: int, n_periods: int, node: Any):
         raise ValueError(f"demand '{self.family}' has no data columns {list(names)}")

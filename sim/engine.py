@@ -56,6 +56,7 @@ so that other processes (agents, changes of capacity) can interleave at any time
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,7 +64,7 @@ import simpy
 
 from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim import params
-from sim.network import Edge, Node, Topology
+from sim.network import Edge, Node, PriceSchedule, Topology
 
 __all__ = [
     "NodeTotals",
@@ -99,7 +100,8 @@ class NodeTotals:
     nodes; ``demand`` counts customer demand and ``incoming`` everything asked of the
     node (customer demand and its customers' orders); ``*_sq`` are sums of squares per
     period, for the bullwhip ratio; ``waste`` counts perished units discarded (None
-    where nothing perishes).
+    where nothing perishes); ``purchase`` is the purchase cost of the orders placed, each
+    priced by its size on the quantity-discount schedule (None without one).
     """
 
     n_periods: float
@@ -119,6 +121,7 @@ class NodeTotals:
     short_children: np.ndarray | None = None
     disrupted_periods: float = 0.0
     waste: np.ndarray | None = None
+    purchase: np.ndarray | None = None
 
     @classmethod
     def zeros(cls, n_skus: int) -> NodeTotals:
@@ -194,8 +197,12 @@ class PeriodicSimulation:
     ``queues`` maps each internal supplier with several customers to its allocation
     :class:`sim.allocation.Queue`. ``disruption`` is a :class:`sim.disruption.DisruptionPlan`
     or None. ``shelf_life`` gives each SKU's shelf life in periods (None: nothing perishes;
-    see the module docstring). Demand, lead times, outages and allocation draws all come
-    from named streams, so rival policies face the same ones (common random numbers).
+    see the module docstring). ``discounts`` is a quantity-discount price schedule
+    (:class:`sim.network.PriceSchedule`) or None: with one, every order a node places in a
+    measured period is priced by its size (:meth:`~sim.network.PriceSchedule.purchase_cost`)
+    and the sums per node and SKU are ``NodeTotals.purchase``. Demand, lead times, outages
+    and allocation draws all come from named streams, so rival policies face the same ones
+    (common random numbers).
     """
 
     def __init__(
@@ -216,6 +223,7 @@ class PeriodicSimulation:
         queues: dict[int, object] | None = None,
         disruption=None,
         shelf_life: np.ndarray | None = None,
+        discounts: PriceSchedule | None = None,
     ):
         # node -> (sim.forecasting.ForecastDriver, signal: demand | echelon_demand | orders)
         self.drivers = forecast_drivers or {}
@@ -233,6 +241,7 @@ class PeriodicSimulation:
         self.queues = queues or {}
         self.plan = disruption
         self.shelf_life = None if shelf_life is None else _shelf_life(shelf_life, self.n_skus)
+        self.discounts = discounts
         N, E = topology.n_nodes, topology.n_edges
         if len(policies) != N or len(lead_times) != E or len(initial_on_hand) != N:
             raise ValueError("one policy and initial stock per node, one lead time per edge")
@@ -340,11 +349,22 @@ class PeriodicSimulation:
 
     # ------------------------------------------------------------------ run
     def run(self) -> SimulationOutput:
-        env = simpy.Environment()
-        out: list[SimulationOutput] = []
-        env.process(self._periods(env, out))
+        env, _, out = self.start()
         env.run()
         return out[0]
+
+    def start(
+        self, pause: Callable[[simpy.Environment, int, dict], simpy.Event] | None = None
+    ) -> tuple[simpy.Environment, simpy.Process, list[SimulationOutput]]:
+        """The run as a SimPy process, not yet run: its environment, the process, and a
+        list that receives the output when the last period is done. ``pause``, called at
+        each review before the nodes order with the environment, the period and the
+        forecasts of the review, returns an event the run waits for: a controller (a
+        learning agent, :mod:`experiments.gym_env`) sets the orders in between."""
+        env = simpy.Environment()
+        out: list[SimulationOutput] = []
+        self.pause = pause
+        return env, env.process(self._periods(env, out)), out
 
     def _start_state(self) -> None:
         top, n = self.top, self.n_skus
@@ -385,6 +405,7 @@ class PeriodicSimulation:
         self.tot_short = z((N, n))
         self.tot_disrupted = np.zeros(N)
         self.tot_waste = z((N, n))
+        self.tot_purchase = z((N, n)) if self.discounts is not None else None
         self.waste_total = z((N, n))
         self.ages = None
         if self.life is not None:
@@ -423,6 +444,8 @@ class PeriodicSimulation:
             if self.traces is not None:
                 self._trace_demand(t, d)
             if t % R == 0:
+                if self.pause is not None:
+                    yield self.pause(env, t, forecasts)
                 self.review_and_order(t, forecasts, measured)
             elif self.drivers:
                 self._observe_orders(t, forecasts, None)
@@ -612,6 +635,8 @@ class PeriodicSimulation:
             self.tot_ordered += orders
             np.multiply(orders, orders, out=self.order_sq)
             self.tot_ordered_sq += self.order_sq
+            if self.tot_purchase is not None:
+                self.tot_purchase += self.discounts.purchase_cost(orders)
         if self.internal_suppliers:
             if measured:
                 self._asked()
@@ -854,6 +879,7 @@ class PeriodicSimulation:
                     short_children=self.tot_short[i],
                     disrupted_periods=float(self.tot_disrupted[i]),
                     waste=self.tot_waste[i],
+                    purchase=None if self.tot_purchase is None else self.tot_purchase[i],
                 )
             )
         return SimulationOutput(

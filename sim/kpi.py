@@ -9,7 +9,9 @@ cost_per_period       holding + shortage + ordering + waste cost, all nodes and 
 holding_cost          on-hand stock at each node's local rate, plus stock in transit at the
                       shipping node's rate (free from the external supplier)
 shortage_cost         backorder cost per unit backordered at period end, or lost-sale penalty
-ordering_cost         fixed cost per order plus unit cost per unit ordered
+ordering_cost         fixed cost per order plus unit cost per unit ordered, or, with quantity
+                      discounts (``costs.discounts``), plus each order's purchase cost on the
+                      price schedule (all-units or incremental)
 waste_cost            cost per perished unit discarded (``costs.waste``), per period
 fill_rate             units served from stock on arrival / units demanded
 cycle_service_level   fraction of SKU-periods without a stockout; a stockout period ends with
@@ -96,12 +98,26 @@ def _node_costs(
             ) / T
         else:
             shortage = np.zeros_like(holding)
-        ordering = (costs.order_fixed * tot.orders + costs.unit * tot.ordered) / T
+        if costs.discounts is None:
+            ordering = (costs.order_fixed * tot.orders + costs.unit * tot.ordered) / T
+        else:
+            ordering = (costs.order_fixed * tot.orders + _purchase(tot)) / T
         waste = costs.waste * _waste(tot) / T
         rows.append(
             {"holding": holding, "shortage": shortage, "ordering": ordering, "waste": waste}
         )
     return rows
+
+
+def _purchase(tot: NodeTotals) -> np.ndarray:
+    """Purchase cost of a node's measured orders, priced one by one on the discount
+    schedule by the engine."""
+    if tot.purchase is None:
+        raise ValueError(
+            "costs.discounts: this simulation priced no orders on the schedule "
+            "(discounts need review=periodic, and PeriodicSimulation(discounts=...))"
+        )
+    return tot.purchase
 
 
 def _waste(tot: NodeTotals) -> np.ndarray:

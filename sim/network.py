@@ -35,7 +35,8 @@ Costs (per unit per period, per SKU arrays after :meth:`Network.build`):
 * backorder or lost-sale penalty: at demand-facing nodes only, per unit backordered at
   period end or per unit lost;
 * ordering: a fixed cost per order placed (one per node and review, whatever the number of
-  its suppliers) and a unit cost per unit ordered.
+  its suppliers) and a unit cost per unit ordered; or, with quantity discounts
+  (``costs.discounts``, a :class:`PriceSchedule`), each order's purchase cost by its size.
 
 This is the cost accounting of Clark & Scarf (1960) and Chen & Zheng (1994) for serial
 systems, under which local holding rates are sums of echelon rates.
@@ -44,18 +45,33 @@ systems, under which local holding rates are sums of echelon rates.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from policies.optimal.eoq_family import (
+    DiscountSolution,
+    _incremental_fixed_part,
+    _schedule,
+    all_units_discount_cost,
+    all_units_discount_eoq,
+    incremental_discount_cost,
+    incremental_discount_eoq,
+)
 from sim import allocation as alloc
 from sim import leadtime as lt
 
 __all__ = [
     "Costs",
+    "PriceSchedule",
+    "AllUnitsDiscounts",
+    "IncrementalDiscounts",
+    "DISCOUNT_KINDS",
+    "make_discounts",
     "Node",
     "Edge",
     "Topology",
@@ -95,9 +111,160 @@ def _count(name: str, value: Any, low: int = 1) -> int:
 
 
 @dataclass(frozen=True)
+class PriceSchedule:
+    """A quantity-discount price schedule, shared by all SKUs: breakpoints
+    ``0 = b_0 < b_1 < ... < b_{n-1}`` (units per order) and non-increasing prices
+    ``c_0 >= c_1 >= ...`` (one per region ``b_j <= q < b_{j+1}``). A subclass says how an
+    order of ``q`` units is priced (:meth:`purchase_cost`) and which optimiser of
+    :mod:`policies.optimal.eoq_family` finds the best batch (:meth:`optimal_order`).
+
+    Holding is per unit per period (``costs.holding``, the optimisers' ``holding``), not a
+    fraction of the price: the simulation charges it on units held, whatever they cost."""
+
+    #: ``costs.discounts.kind`` of the subclass
+    kind: ClassVar[str] = ""
+    breakpoints: tuple[float, ...]
+    unit_costs: tuple[float, ...]
+    _b: np.ndarray = field(init=False, repr=False, compare=False)
+    _c: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = "costs.discounts"
+        b = _numbers(f"{key}.breakpoints", self.breakpoints)
+        c = _numbers(f"{key}.unit_costs", self.unit_costs)
+        if not b:
+            raise ValueError(f"{key}.breakpoints(=[]) must be a non-empty list starting at 0")
+        try:
+            b, c = _schedule(b, c)
+        except ValueError as exc:
+            raise ValueError(f"{key}.{exc}") from None
+        object.__setattr__(self, "breakpoints", tuple(b.tolist()))
+        object.__setattr__(self, "unit_costs", tuple(c.tolist()))
+        object.__setattr__(self, "_b", b)
+        object.__setattr__(self, "_c", c)
+
+    def region(self, quantity: np.ndarray) -> np.ndarray:
+        """Index ``j`` of the region ``b_j <= q < b_{j+1}`` of every order quantity."""
+        return np.searchsorted(self._b, quantity, side="right") - 1
+
+    def purchase_cost(self, quantity: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """Purchase cost of orders of ``quantity`` units each (any shape; 0 for 0)."""
+        raise NotImplementedError
+
+    def optimal_order(
+        self, order_fixed: np.ndarray, demand_rate: np.ndarray, holding: np.ndarray
+    ) -> DiscountSolution:  # pragma: no cover
+        """The best batch for steady demand ``demand_rate`` per period, ``order_fixed`` per
+        order and ``holding`` per unit per period, per SKU."""
+        raise NotImplementedError
+
+    def cost(
+        self, q: np.ndarray, order_fixed: np.ndarray, demand_rate: np.ndarray, holding: np.ndarray
+    ) -> np.ndarray:  # pragma: no cover
+        """Cost per period of ordering ``q`` under steady demand: purchase + ordering +
+        holding ``h q / 2`` (the continuous-time EOQ cost of the optimiser)."""
+        raise NotImplementedError
+
+
+class AllUnitsDiscounts(PriceSchedule):
+    """All-units discounts: an order of ``q`` in region ``j`` pays ``c_j`` on every unit
+    (Snyder & Shen, *Fundamentals of Supply Chain Theory*, 2nd ed., Example 3.6)."""
+
+    kind = "all_units"
+
+    def purchase_cost(self, quantity: np.ndarray) -> np.ndarray:
+        return self._c[self.region(quantity)] * quantity
+
+    def optimal_order(self, order_fixed, demand_rate, holding) -> DiscountSolution:
+        return all_units_discount_eoq(order_fixed, demand_rate, self._b, self._c, holding=holding)
+
+    def cost(self, q, order_fixed, demand_rate, holding):
+        return all_units_discount_cost(
+            q, order_fixed, demand_rate, self._b, self._c, holding=holding
+        )
+
+
+class IncrementalDiscounts(PriceSchedule):
+    """Incremental discounts: only the units beyond ``b_j`` pay ``c_j``; an order of ``q`` in
+    region ``j`` costs ``cbar_j + c_j q`` with ``cbar_j = sum_{l<j} c_l (b_{l+1} - b_l) -
+    c_j b_j`` (Snyder & Shen, 2nd ed., Example 3.7)."""
+
+    kind = "incremental"
+    _fixed: np.ndarray  # cbar_j per region, set in __post_init__
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "_fixed", _incremental_fixed_part(self._b, self._c))
+
+    def purchase_cost(self, quantity: np.ndarray) -> np.ndarray:
+        region = self.region(quantity)
+        return self._fixed[region] + self._c[region] * quantity
+
+    def optimal_order(self, order_fixed, demand_rate, holding) -> DiscountSolution:
+        return incremental_discount_eoq(order_fixed, demand_rate, self._b, self._c, holding=holding)
+
+    def cost(self, q, order_fixed, demand_rate, holding):
+        return incremental_discount_cost(
+            q, order_fixed, demand_rate, self._b, self._c, holding=holding
+        )
+
+
+#: ``costs.discounts.kind`` -> the schedule class.
+DISCOUNT_KINDS: dict[str, type[PriceSchedule]] = {
+    "all_units": AllUnitsDiscounts,
+    "incremental": IncrementalDiscounts,
+}
+_DISCOUNT_KEYS = ("kind", "breakpoints", "unit_costs")
+
+
+def _numbers(key: str, value: Any) -> list[float]:
+    """A flat list of real numbers (booleans, strings and nested lists refused)."""
+    items = value.tolist() if isinstance(value, np.ndarray) else value
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
+        raise ValueError(f"{key}(={value!r}) must be a list of numbers")
+    if any(isinstance(x, bool) or not isinstance(x, int | float | np.number) for x in items):
+        raise ValueError(f"{key}(={list(items)!r}) must be a list of numbers")
+    return [float(x) for x in items]
+
+
+def make_discounts(value: Any) -> PriceSchedule | None:
+    """``costs.discounts`` from the configuration: null, a :class:`PriceSchedule`, or a
+    mapping ``{kind: all_units | incremental, breakpoints: [...], unit_costs: [...]}``."""
+    key = "costs.discounts"
+    if value is None or isinstance(value, PriceSchedule):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValueError(
+            f"{key}(={value!r}) must be null or a mapping with keys {', '.join(_DISCOUNT_KEYS)}"
+        )
+    for name in value:
+        if name == "holding_rate":
+            raise ValueError(
+                f"{key}.holding_rate(={value[name]!r}): holding is charged per unit held "
+                f"(costs.holding), not as a fraction of the price; set costs.holding instead"
+            )
+        if name not in _DISCOUNT_KEYS:
+            close = difflib.get_close_matches(str(name), _DISCOUNT_KEYS, n=1)
+            hint = f" (did you mean '{key}.{close[0]}'?)" if close else ""
+            raise ValueError(
+                f"unknown key '{key}.{name}'={value[name]!r}{hint}; "
+                f"expected {', '.join(_DISCOUNT_KEYS)}"
+            )
+    missing = [name for name in _DISCOUNT_KEYS if name not in value]
+    if missing:
+        raise ValueError(f"{key}(={dict(value)!r}) misses {', '.join(missing)}")
+    kind = value["kind"]
+    if not isinstance(kind, str) or kind not in DISCOUNT_KINDS:
+        raise ValueError(f"{key}.kind(={kind!r}) must be one of {', '.join(DISCOUNT_KINDS)}")
+    return DISCOUNT_KINDS[kind](breakpoints=value["breakpoints"], unit_costs=value["unit_costs"])
+
+
+@dataclass(frozen=True)
 class Costs:
     """Cost rates shared by all SKUs (``costs.*`` in the configuration); ``waste`` is
-    charged per perished unit discarded."""
+    charged per perished unit discarded. ``discounts`` (null, or a mapping made into a
+    :class:`PriceSchedule` by :func:`make_discounts`) prices each order by its size instead
+    of ``unit`` per unit; setting both is refused."""
 
     holding: float = 1.0
     backorder: float = 9.0
@@ -105,10 +272,17 @@ class Costs:
     order_fixed: float = 0.0
     unit: float = 0.0
     waste: float = 0.0
+    discounts: PriceSchedule | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for name in ("holding", "backorder", "lost_sale", "order_fixed", "unit", "waste"):
             object.__setattr__(self, name, _non_negative(f"costs.{name}", getattr(self, name)))
+        object.__setattr__(self, "discounts", make_discounts(self.discounts))
+        if self.discounts is not None and self.unit > 0:
+            raise ValueError(
+                f"costs.unit(={self.unit:g}) and costs.discounts are both set: the schedule's "
+                f"unit_costs are the purchase prices; set costs.unit=0 or drop costs.discounts"
+            )
 
 
 def make_lead_time(value: Any, key: str = "network.lead_time") -> lt.LeadTimeModel:

@@ -116,18 +116,41 @@ def _node_demand(scenario: Scenario) -> tuple[list[np.ndarray], list[np.ndarray]
     return means, stds
 
 
-def planning_contexts(scenario: Scenario) -> NetworkContext:
+def planning_contexts(scenario: Scenario, horizon: int | None = None) -> NetworkContext:
     """What the policies may know, per node: the demand that reaches it, the lead time of
-    its supply (the longest, for an assembly node) and its costs."""
+    its supply (the longest, for an assembly node) and its costs; with the run's
+    ``horizon``, also the demand's mean and std in each period ``0 .. horizon - 1``
+    (:meth:`~sim.demand.DemandModel.moments_path_at`, summed like the means and stds)."""
     net, costs = scenario.network, scenario.costs
     n = scenario.n_skus
     ones = np.ones(n)
     means, stds = _node_demand(scenario)
+    facing: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def node_path(i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Node ``i``'s per-period demand, computed when a policy asks for it."""
+        top = net.topology
+        terms = [(top.content[i, j], int(j)) for j in top.demand_nodes if top.content[i, j] > 0]
+        for _, j in terms:
+            if j not in facing:
+                facing[j] = scenario.demand.moments_path_at(net.nodes[j], 0, horizon)
+        if len(terms) == 1 and terms[0][0] == 1.0:  # one store below: single, serial
+            return facing[terms[0][1]]
+        zero = np.zeros((horizon, n))
+        m = sum((c * facing[j][0] for c, j in terms), zero)
+        v = sum(((c * facing[j][1]) ** 2 for c, j in terms), zero)
+        return m, np.sqrt(v)
+
     # goods that keep one period: every unit left at a period's end is thrown away, so a
     # policy plans with overage cost holding + waste (the newsvendor of a perishable good;
     # longer shelf lives are planned as if the goods kept)
     life = scenario.demand.shelf_lives(n)
     one_day_waste = costs.waste * (life == 1) if life is not None else 0.0 * ones
+    if costs.discounts is not None and scenario.review == "continuous":
+        raise ValueError(
+            "costs.discounts needs review=periodic (continuous review prices no orders "
+            "on the schedule)"
+        )
     contexts = []
     for i, node in enumerate(net.nodes):
         inbound = net.inbound(i)
@@ -150,12 +173,14 @@ def planning_contexts(scenario: Scenario) -> NetworkContext:
                 continuous=scenario.review == "continuous",
                 node=node.name,
                 role=node.role,
+                discounts=costs.discounts,
+                demand_by_period=None if horizon is None else (lambda i=i: node_path(i)),
             )
         )
     return NetworkContext(contexts, topology=net.topology)
 
 
-def _initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.ndarray]:
+def initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.ndarray]:
     if scenario.initial_stock != "auto":
         return [np.full(scenario.n_skus, float(scenario.initial_stock)) for _ in contexts.nodes]
     # enough to cover the first protection interval, so runs start near steady state
@@ -191,7 +216,7 @@ def prepare(
             "demand.shelf_life: perishable goods need review=periodic (continuous review "
             "keeps no ages)"
         )
-    contexts = planning_contexts(scenario)
+    contexts = planning_contexts(scenario, horizon)
     policies = policy.for_network(contexts)
     return policies, contexts
 
@@ -227,18 +252,15 @@ def simulate(
     streams = Streams(seed)
     policies, contexts = prepare(scenario, policy, seed, horizon, replications)
     nodes = scenario.network.nodes
-    initial = _initial_on_hand(scenario, contexts)
-    _check_forecasting(scenario, policies)
-    exog = _exog_source(scenario)
+    initial = initial_on_hand(scenario, contexts)
+    check_forecasting(scenario, policies)
+    exog = exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     node_rep, echelon_rep = [], []
     for rep in range(replications):
-        scenario.demand.begin_replication(streams.get("demand", rep))
-        drivers = None
-        if scenario.forecaster is not None:
-            drivers = _forecast_drivers(
-                scenario, contexts, policies, streams, rep, horizon, warmup, exog
-            )
+        drivers = begin_replication(
+            scenario, contexts, policies, streams, rep, horizon, warmup, exog
+        )
         if scenario.review == "continuous":
             edge = scenario.network.edges[0]
             sim = ContinuousSimulation(
@@ -291,6 +313,25 @@ def simulate(
         echelons={k: summarize([r[k] for r in echelon_rep]) for k in echelon_rep[0]},
         network=describe_network(scenario.network),
     )
+
+
+def begin_replication(
+    scenario: Scenario,
+    contexts: NetworkContext,
+    policies: list[Policy],
+    streams: Streams,
+    rep: int,
+    horizon: int,
+    warmup: int,
+    exog: ExogSource | None = None,
+) -> dict[int, tuple[ForecastDriver, str]] | None:
+    """Start replication ``rep``: the demand model's replication state (replayed data draw
+    their bootstrap here) and, with a forecaster, fresh forecast drivers fitted on history
+    drawn before period 0."""
+    scenario.demand.begin_replication(streams.get("demand", rep))
+    if scenario.forecaster is None:
+        return None
+    return _forecast_drivers(scenario, contexts, policies, streams, rep, horizon, warmup, exog)
 
 
 def describe_network(net: Network) -> dict[str, Any]:
@@ -387,6 +428,7 @@ def periodic_simulation(
         queues=queues,
         disruption=plan,
         shelf_life=scenario.demand.shelf_lives(scenario.n_skus),
+        discounts=scenario.costs.discounts,
     )
 
 
@@ -396,7 +438,7 @@ class NotApplicable(ValueError):
     a job as not applicable instead of failed."""
 
 
-def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
+def check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
     needs = [getattr(p, "needs_forecast", False) for p in policies]
     if any(needs) and scenario.forecaster is None:
         raise ValueError(
@@ -417,7 +459,7 @@ def _check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
         scenario.demand.check_history(history)  # replayed data hold only so much
 
 
-def _exog_source(scenario: Scenario) -> ExogSource | None:
+def exog_source(scenario: Scenario) -> ExogSource | None:
     """The exogenous columns of ``forecaster.exog``, for a forecaster that uses them."""
     columns = scenario.forecasting.exog
     forecaster = scenario.forecaster

@@ -170,18 +170,20 @@ def assembly_echelon_levels(
     mean: float,
     std: float | None,
     family: str,
+    grid_step: float | None = None,
 ) -> AssemblyLevels:
     """Optimal echelon base-stock levels of an assembly system (Rosling 1989): the Clark &
     Scarf levels of the equivalent serial chain (:func:`rosling_serial_order`), by
     :func:`~policies.optimal.serial.clark_scarf_poisson` (``family="poisson"``, whole
     lead times) or :func:`~policies.optimal.serial.clark_scarf_normal` (``"normal"``,
-    demand ``N(mean, std^2)`` per period), made non-decreasing along the chain and mapped
-    back to the nodes, product first, then the components in input order."""
+    demand ``N(mean, std^2)`` per period, on a grid of step ``grid_step``; None: its
+    default), made non-decreasing along the chain and mapped back to the nodes, product
+    first, then the components in input order. ``grid_step`` is ignored for Poisson."""
     chain = rosling_serial_order(component_lead_times, assembly_lead_time, local_holding)
     solver = _SOLVERS.get(family)
     if solver is None:
         raise ValueError(f"family(={family!r}) must be one of {sorted(_SOLVERS)}")
-    serial = solver(mean, std, chain.echelon_holding, chain.lead_times, backorder)
+    serial = solver(mean, std, chain.echelon_holding, chain.lead_times, backorder, grid_step)
     effective = np.minimum.accumulate(serial.levels[::-1])[::-1]
     return AssemblyLevels(
         levels=effective[chain.stage_of_node],
@@ -191,14 +193,14 @@ def assembly_echelon_levels(
     )
 
 
-def _normal(mean, std, echelon, lead, backorder) -> SerialSolution:
+def _normal(mean, std, echelon, lead, backorder, grid_step=None) -> SerialSolution:
     if std is None:
         raise ValueError("std(=None) must be given for family='normal'")
-    return clark_scarf_normal(mean, std, echelon, lead, backorder)
+    return clark_scarf_normal(mean, std, echelon, lead, backorder, grid_step)
 
 
-def _poisson(mean, std, echelon, lead, backorder) -> SerialSolution:
-    return clark_scarf_poisson(mean, echelon, lead, backorder)
+def _poisson(mean, std, echelon, lead, backorder, grid_step=None) -> SerialSolution:
+    return clark_scarf_poisson(mean, echelon, lead, backorder)  # exact on the integers
 
 
 _SOLVERS = {"normal": _normal, "poisson": _poisson}

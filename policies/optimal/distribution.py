@@ -268,14 +268,14 @@ def distribution_levels_normal(
     return DistributionLevels(warehouse=warehouse, stores=stores, cost=sol.cost)
 
 
-def _normal(means, stds, *args) -> DistributionLevels:
+def _normal(means, stds, *args, grid_step=None) -> DistributionLevels:
     if stds is None:
         raise ValueError("store_stds(=None) must be given for family='normal'")
-    return distribution_levels_normal(means, stds, *args)
+    return distribution_levels_normal(means, stds, *args, grid_step=grid_step)
 
 
-def _poisson(means, stds, *args) -> DistributionLevels:
-    return distribution_levels_poisson(means, *args)
+def _poisson(means, stds, *args, grid_step=None) -> DistributionLevels:
+    return distribution_levels_poisson(means, *args)  # exact on the integers: no grid
 
 
 _FAMILIES: dict[str, Callable[..., DistributionLevels]] = {
@@ -293,11 +293,14 @@ def distribution_echelon_levels(
     warehouse_holding: float,
     store_holding: float,
     backorder: float,
+    grid_step: float | None = None,
 ) -> DistributionLevels:
     """Echelon base-stock levels of a one-warehouse, N-store system for one SKU under the
     balance assumption: :func:`distribution_levels_poisson` for ``family="poisson"``
-    (``store_stds`` is ignored; may be None) or :func:`distribution_levels_normal` for
-    ``family="normal"``. ``cost`` is a lower bound on the real system's cost."""
+    (``store_stds`` and ``grid_step`` are ignored; may be None) or
+    :func:`distribution_levels_normal` for ``family="normal"``, on a grid of step
+    ``grid_step`` (None: its default). ``cost`` is a lower bound on the real system's
+    cost."""
     solver = _FAMILIES.get(family)
     if solver is None:
         raise ValueError(f"family(={family!r}) must be one of {sorted(_FAMILIES)}")
@@ -309,4 +312,5 @@ def distribution_echelon_levels(
         warehouse_holding,
         store_holding,
         backorder,
+        grid_step=grid_step,
     )

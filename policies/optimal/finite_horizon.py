@@ -35,6 +35,34 @@ The only approximation is therefore in the demand tables themselves: :func:`norm
 and :func:`poisson_demand` cut the tail at probability ``tail`` (1e-12 by default) and fold
 it onto the last point.
 
+Over long horizons ``sum_t max D_t`` makes the grid, and the work, grow with ``T^2``.
+``grid="adaptive"`` starts the top of the grid at four times the largest demand value (of
+``cost_demand`` where given) and doubles it until every period's ``J_t`` *certifies* the
+top: some level ``b`` above the grid's minimiser ``a`` has ``J_t(b) >= J_t(a) + K_t``.
+``J_t`` is ``K_t``-convex (below), so then ``K_t + J_t(c) >= J_t(b) + (c - b)/(b - a)
+(J_t(b) - J_t(a)) >= J_t(a) + K_t`` for every ``c > b``: no level above the grid is
+better, every start level orders up to the same ``S_t`` as on the full grid or does not
+order (Scarf), and the result is exact. The certificate needs ``K_t >= gamma K_{t+1}`` and,
+under backorders, ``h' + p' >= 0``; under lost sales ``p_t >= gamma c_{t+1}`` and ``h_T +
+gamma h' + p_T >= 0``: writing ``(y - d)+ = y - d + (d - y)+`` splits ``J_t`` into a convex
+part and ``gamma E W(y - D_t)`` with ``W(x) = V_{t+1}(x+)``, ``V_{t+1} = theta_{t+1} +
+c_{t+1} x`` ``K``-convex on ``x >= 0`` (Scarf's lemma) with ``V(0) <= K + min V``, which
+keeps ``W`` ``K``-convex. Where these conditions fail the full grid is used.
+
+Deterministic lead time (``cost_demand``)
+-----------------------------------------
+Under backorders with a deterministic lead time of ``L`` periods, the order placed in period
+``t`` is the last one to arrive by period ``t + L``: every earlier order has arrived by then
+and no later one has. So the net inventory at the end of period ``t + L`` is the inventory
+position after ordering (on hand + on order - backorders), ``y``, less the demand of the
+``L`` periods ``t + 1 .. t + L``, and the recursion above holds for the position, exactly:
+ordering raises it to ``y``, the holding and shortage cost of that decision is charged on
+``y`` less the lead-time demand, and the position moves on by one period's demand
+(Karlin & Scarf, "Inventory models of the Arrow-Harris-Marschak type with time lag", ch. 10
+of Arrow, Karlin & Scarf (eds.), *Studies in the Mathematical Theory of Inventory and
+Production*, 1958). ``cost_demand`` gives that lead-time demand per period while ``demand``
+moves the state. Under lost sales the position is no sufficient state: refused.
+
 Myopic policy and bounds
 ------------------------
 ``G_t(y) = (c_t - gamma c_{t+1}) y + g_t(y) + gamma c_{t+1} E D_t`` with ``c_{T+1} = 0`` and
@@ -57,6 +85,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.stats import nbinom, norm, poisson
 
 from policies.optimal.newsvendor import _check, _check_finite, _first
 from policies.optimal.newsvendor_family import (
@@ -76,7 +105,12 @@ __all__ = [
     "myopic_bounds",
     "normal_demand",
     "poisson_demand",
+    "period_pmfs",
+    "DEMAND_FAMILIES",
 ]
+
+#: Demand families :func:`period_pmfs` builds per-period tables for.
+DEMAND_FAMILIES = ("poisson", "negative_binomial", "normal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,54 +159,103 @@ def _per_period(
     return _check(name, arr, low=low, strict=strict)
 
 
-def _demands(demand: Sequence[DiscreteDemand]) -> list[DiscreteDemand]:
+def _demands(demand: Sequence[DiscreteDemand], name: str = "demand") -> list[DiscreteDemand]:
     tables = [demand] if isinstance(demand, DiscreteDemand) else list(demand)
     if not tables:
-        raise ValueError("demand(=[]) must give at least one period")
+        raise ValueError(f"{name}(=[]) must give at least one period")
     for t, table in enumerate(tables, start=1):
         if not isinstance(table, DiscreteDemand):
-            raise ValueError(f"demand[{t}](={table!r}) must be a DiscreteDemand table")
+            raise ValueError(f"{name}[{t}](={table!r}) must be a DiscreteDemand table")
         v = table.values
         if np.any(v < 0) or np.any(v != np.round(v)):
             bad = (v < 0) | (v != np.round(v))
-            raise ValueError(f"demand[{t}].values(={_first(v, bad)!r}) must be integers >= 0")
+            raise ValueError(f"{name}[{t}].values(={_first(v, bad)!r}) must be integers >= 0")
     return tables
+
+
+def _pmfs(demand: Any, name: str = "demand") -> tuple[np.ndarray, np.ndarray]:
+    """The demand of every period as a probability matrix (row ``t``: ``P(D_t = d)``, ``d =
+    0, 1, ...``, zero-padded) and each row's largest value with positive probability, from
+    :class:`DiscreteDemand` tables or from a 2-D array (rows summing to 1 within 1e-9 are
+    renormalised)."""
+    if not (isinstance(demand, np.ndarray) and demand.ndim == 2):
+        tables = _demands(demand, name)
+        rows = np.zeros((len(tables), max(int(t.values[-1]) for t in tables) + 1))
+        for t, table in enumerate(tables):
+            rows[t, table.values.astype(np.int64)] = table.probs
+    else:
+        rows = _check(name, demand, strict=False)
+        if rows.size == 0:
+            raise ValueError(f"{name}(shape={rows.shape}) must give at least one period")
+        sums = rows.sum(axis=1)
+        bad = np.abs(sums - 1.0) > 1e-9
+        if np.any(bad):
+            t = int(np.argmax(bad))
+            raise ValueError(f"{name}[{t + 1}](sum={sums[t]!r}) must sum to 1")
+        rows = rows / sums[:, None]
+    tops = rows.shape[1] - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)
+    return rows, tops
+
+
+def _excess(levels: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``E(y - D_t)+`` and ``E(D_t - y)+`` for every period (row) and level, ``(periods,
+    levels)`` each, from cumulative sums: the first is exactly 0 below 0, the second
+    exactly 0 from the largest value on."""
+    d = np.arange(rows.shape[1], dtype=float)
+    zero = np.zeros((rows.shape[0], 1))
+    below = np.hstack([zero, np.cumsum(rows, axis=1)])  # P(D < k), k = 0 .. width
+    below_d = np.hstack([zero, np.cumsum(rows * d, axis=1)])
+    above = np.hstack([np.cumsum(rows[:, ::-1], axis=1)[:, ::-1], zero])  # P(D >= k)
+    above_d = np.hstack([np.cumsum((rows * d)[:, ::-1], axis=1)[:, ::-1], zero])
+    k = np.clip(levels + 1, 0, rows.shape[1])  # D <= y  <=>  D < y + 1
+    y = levels.astype(float)
+    return y * below[:, k] - below_d[:, k], above_d[:, k] - y * above[:, k]
 
 
 def _stage(
     future: np.ndarray,
     slope: float,
     levels: np.ndarray,
-    table: DiscreteDemand,
-    h: float,
-    p: float,
+    pmf: np.ndarray,
+    immediate: np.ndarray,
     c: float,
     k: float,
     gamma: float,
     lost_sales: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One backward step: ``theta_t`` and the optimal ``y`` on the grid from
-    ``theta_{t+1}`` (``future``, extended below the grid with ``slope``)."""
-    lo = int(levels[0])
-    left = levels[:, None] - table.values.astype(np.int64)[None, :]  # y - d
-    after = np.maximum(left, 0) if lost_sales else left
-    nxt = future[np.maximum(after - lo, 0)] - slope * np.minimum(after - lo, 0)
-    over = np.maximum(left, 0) @ table.probs
-    under = np.maximum(-left, 0) @ table.probs
-    j = c * levels + h * over + p * under + gamma * (nxt @ table.probs)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One backward step: ``theta_t``, the optimal ``y`` on the grid and ``J_t``, from
+    ``theta_{t+1}`` (``future``, extended below the grid with ``slope``), the period's
+    demand ``pmf`` and its ``immediate`` cost ``c_t y + h_t E(y - D)+ + p_t E(D - y)+``.
+
+    ``E theta_{t+1}(next(y, D))`` is one convolution of the extended ``theta_{t+1}`` with
+    the demand's probability vector (under lost sales every level below 0 is 0)."""
+    top = pmf.size - 1
+    ext = np.empty(future.size + top)
+    ext[top:] = future
+    # levels lo - top .. lo - 1: the linear extension (backorders) or the value at 0
+    ext[:top] = future[0] + (0.0 if lost_sales else slope) * np.arange(top, 0, -1)
+    j = immediate + gamma * np.convolve(ext, pmf, mode="valid")
     # suffix minimum of J and, for each x, the lowest y >= x attaining it: the first
     # "record from the right" at or after x.
     suffix = np.minimum.accumulate(j[::-1])[::-1]
     records = np.flatnonzero(j <= suffix)
-    best = records[np.searchsorted(records, np.arange(levels.size))]
+    index = np.arange(levels.size)
+    best = records[np.searchsorted(records, index)]
     tol = 1e-12 * np.maximum(1.0, np.abs(j))
-    order = (k + suffix < j - tol) & (best > np.arange(levels.size))
+    order = (k + suffix < j - tol) & (best > index)
     theta = -c * levels + np.where(order, k + suffix, j)
-    return theta, np.where(order, levels[best], levels)
+    return theta, np.where(order, levels[best], levels), j
+
+
+def _certifies_top(j: np.ndarray, k: float) -> bool:
+    """Whether a level above the lowest minimiser ``a`` of ``J_t`` has ``J_t >= J_t(a) +
+    K_t`` (see "the integer grid" in the module docstring)."""
+    a = int(np.argmin(j))
+    return a + 1 < j.size and bool(np.max(j[a + 1 :]) - j[a] >= k)
 
 
 def finite_horizon_dp(
-    demand: Sequence[DiscreteDemand],
+    demand: Sequence[DiscreteDemand] | np.ndarray,
     holding: ArrayLike,
     shortage: ArrayLike,
     purchase_cost: ArrayLike = 0.0,
@@ -183,14 +266,37 @@ def finite_horizon_dp(
     *,
     lost_sales: bool = False,
     levels: tuple[int, int] | None = None,
+    cost_demand: Sequence[DiscreteDemand] | np.ndarray | None = None,
+    grid: str = "full",
 ) -> FiniteHorizonSolution:
     """Solve the finite-horizon problem by backward recursion (Snyder & Shen, 2nd ed.,
     Algorithm 4.1, eq. (4.66); Scarf 1960); see the module docstring for the model and the
-    grid. ``demand`` holds one :class:`DiscreteDemand` per period (integer support);
-    ``holding``, ``shortage``, ``purchase_cost`` and ``fixed_cost`` are scalars or one value
-    per period. ``levels=(lo, hi)`` widens the grid to include those start levels."""
-    tables = _demands(demand)
-    periods = len(tables)
+    grid. ``demand`` holds one :class:`DiscreteDemand` per period (integer support), or is
+    a 2-D array whose row ``t`` is the probability vector of period ``t``'s demand on
+    ``0, 1, 2, ...`` (:func:`period_pmfs`). ``holding``, ``shortage``, ``purchase_cost``
+    and ``fixed_cost`` are scalars or one value per period. ``levels=(lo, hi)`` widens the
+    grid to include those start levels. ``cost_demand`` (one table or row per period,
+    backorders only) is the demand the period's holding and shortage cost is charged on:
+    the demand over a deterministic lead time, for the recursion on the inventory position
+    (module docstring). ``grid`` is ``"full"`` or ``"adaptive"`` (a top certified by
+    ``K``-convexity: exact, and much faster over long horizons)."""
+    rows, tops = _pmfs(demand)
+    periods = rows.shape[0]
+    if grid not in ("full", "adaptive"):
+        raise ValueError(f"grid(={grid!r}) must be 'full' or 'adaptive'")
+    charged, charged_tops = rows, tops
+    if cost_demand is not None:
+        charged, charged_tops = _pmfs(cost_demand, "cost_demand")
+        if charged.shape[0] != periods:
+            raise ValueError(
+                f"cost_demand(={charged.shape[0]} periods) must give one table per period "
+                f"of demand(={periods})"
+            )
+        if lost_sales:
+            raise ValueError(
+                "cost_demand(=lead-time demand) needs backorders: under lost sales the "
+                "inventory position is no sufficient state"
+            )
     h = _per_period("holding", holding, periods)
     p = _per_period("shortage", shortage, periods)
     c = _per_period("purchase_cost", purchase_cost, periods)
@@ -200,9 +306,10 @@ def finite_horizon_dp(
         raise ValueError(f"discount(={gamma!r}) must be in (0, 1]")
     h_end = float(_check_finite("terminal_holding", terminal_holding))
     p_end = float(_check("terminal_shortage", terminal_shortage, strict=False))
-    for t in range(periods):
-        waste = c[t] + sum(gamma ** (u - t) * h[u] for u in range(t, periods))
-        waste += gamma ** (periods - t) * h_end
+    kept = h_end  # sum_{u >= t} gamma^(u-t) h_u + gamma^(T-t+1) h', from the end
+    for t in range(periods - 1, -1, -1):
+        kept = h[t] + gamma * kept
+        waste = c[t] + kept
         if waste < 0:
             raise ValueError(
                 f"terminal_holding(={h_end!r}) makes buying a unit in period {t + 1} only to "
@@ -220,35 +327,50 @@ def finite_horizon_dp(
     lo_want, hi_want = (0, 0) if levels is None else (int(levels[0]), int(levels[1]))
     if lost_sales and lo_want < 0:
         raise ValueError(f"levels(={levels!r}) must be >= 0 under lost sales")
-    hi = max(int(sum(t.values[-1] for t in tables)), hi_want, 1)
-    lo = 0 if lost_sales else min(lo_want, -max(int(t.values[-1]) for t in tables), -1)
+    # above hi_full no unit is ever consumed, nor charged on (module docstring)
+    top_charged = int(charged_tops.max())
+    hi_full = int(tops.sum()) + (top_charged if cost_demand is not None else 0)
+    hi_full = max(hi_full, hi_want, 1)
+    hi = hi_full
+    if grid == "adaptive" and _certifiable(k, gamma, h, p, c, h_end, p_end, lost_sales):
+        hi = min(hi_full, max(4 * top_charged, hi_want, 1))
+    lo = 0 if lost_sales else min(lo_want, -int(tops.max()), -1)
     slopes = np.append(c, p_end)
     while True:
-        grid = np.arange(lo, hi + 1)
-        cost = np.empty((periods + 1, grid.size))
-        decision = np.empty((periods, grid.size), dtype=np.int64)
-        cost[periods] = h_end * np.maximum(grid, 0) + p_end * np.maximum(-grid, 0)
+        levels_grid = np.arange(lo, hi + 1)
+        cost = np.empty((periods + 1, levels_grid.size))
+        decision = np.empty((periods, levels_grid.size), dtype=np.int64)
+        cost[periods] = h_end * np.maximum(levels_grid, 0) + p_end * np.maximum(-levels_grid, 0)
+        over, under = _excess(levels_grid, charged)
+        immediate = c[:, None] * levels_grid + h[:, None] * over + p[:, None] * under
+        certified = True
         for t in range(periods - 1, -1, -1):
-            cost[t], decision[t] = _stage(
+            cost[t], decision[t], j = _stage(
                 cost[t + 1],
                 slopes[t + 1],
-                grid,
-                tables[t],
-                h[t],
-                p[t],
+                levels_grid,
+                rows[t, : tops[t] + 1],
+                immediate[t],
                 c[t],
                 k[t],
                 gamma,
                 lost_sales,
             )
+            if hi < hi_full and not _certifies_top(j, k[t]):
+                certified = False
+                break
+        if not certified:
+            hi = min(2 * hi, hi_full)
+            continue
         # The linear extension below lo is exact only if every period orders at lo.
         if lost_sales or np.all(decision[:, 0] > lo):
             break
         lo = 2 * lo
-    ordered = decision > grid
-    reorder = np.array([grid[np.flatnonzero(row)[-1]] if row.any() else lo - 1 for row in ordered])
+    ordered = decision > levels_grid
+    last = levels_grid.size - 1 - np.argmax(ordered[:, ::-1], axis=1)  # highest level ordering
+    reorder = np.where(ordered.any(axis=1), levels_grid[last], lo - 1)
     solution = FiniteHorizonSolution(
-        levels=grid,
+        levels=levels_grid,
         cost_to_go=cost,
         order_up_to=decision,
         reorder_points=reorder,
@@ -257,6 +379,89 @@ def finite_horizon_dp(
         lost_sales=lost_sales,
     )
     return solution
+
+
+def _certifiable(
+    k: np.ndarray,
+    gamma: float,
+    h: np.ndarray,
+    p: np.ndarray,
+    c: np.ndarray,
+    h_end: float,
+    p_end: float,
+    lost_sales: bool,
+) -> bool:
+    """Whether every ``J_t`` is ``K_t``-convex, so an adaptive grid top can be certified
+    (module docstring)."""
+    if np.any(k[:-1] < gamma * k[1:]):
+        return False
+    if lost_sales:
+        return bool(np.all(p[:-1] >= gamma * c[1:]) and h[-1] + gamma * h_end + p[-1] >= 0)
+    return h_end + p_end >= 0
+
+
+def period_pmfs(
+    family: str, mean: ArrayLike, std: ArrayLike | None = None, tail: float = 1e-12
+) -> np.ndarray:
+    """Demand of every period as a probability matrix, row ``t`` over ``0, 1, 2, ...``
+    (zero-padded), built for all periods at once from the periods' means (and stds):
+    ``poisson``: the table of :func:`poisson_demand` of each mean; ``normal``: that of
+    :func:`normal_demand` of each mean and std (the normal rounded to integers);
+    ``negative_binomial``: NB with the period's mean and variance ``std**2`` (``r = mean /
+    (v - 1)``, ``p = 1 / v``, ``v = std**2 / mean``; Poisson where ``v <= 1``) on ``0..n``
+    with the tail beyond ``P(D > n) <= tail`` folded onto ``n`` as :func:`poisson_demand`
+    does. The rows are the one-period helpers' tables before their renormalisation."""
+    mu = _check("mean", np.atleast_1d(np.asarray(mean, dtype=float)), strict=False)
+    if family not in DEMAND_FAMILIES:
+        raise ValueError(f"family(={family!r}) must be one of {', '.join(DEMAND_FAMILIES)}")
+    tail = float(_check("tail", tail))
+    if family == "poisson":
+        return _count_rows(mu, tail, poisson, (mu,))
+    sigma = _check("std", np.broadcast_to(np.asarray(std, dtype=float), mu.shape), strict=False)
+    if family == "negative_binomial":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(mu > 0, sigma**2 / np.where(mu > 0, mu, 1.0), 1.0)
+        nb = ratio > 1.0
+        plain = _count_rows(mu[~nb], tail, poisson, (mu[~nb],))
+        mixed = _count_rows(mu[nb], tail, nbinom, (mu[nb] / (ratio[nb] - 1.0), 1.0 / ratio[nb]))
+        out = np.zeros((mu.size, max(plain.shape[1], mixed.shape[1])))
+        out[~nb, : plain.shape[1]] = plain
+        out[nb, : mixed.shape[1]] = mixed
+        return out
+    n = np.maximum(np.ceil(mu + norm.isf(tail) * sigma), 1).astype(np.int64)
+    n[sigma == 0] = np.round(mu[sigma == 0]).astype(np.int64)  # a point mass
+    out = np.zeros((mu.size, int(n.max()) + 1 if n.size else 1))
+    point = np.flatnonzero(sigma == 0)
+    out[point, n[point]] = 1.0
+    rows = np.flatnonzero(sigma > 0)
+    if rows.size:
+        x = np.arange(int(n[rows].max()) + 2) - 0.5
+        edges = norm.cdf(x[None, :], mu[rows, None], sigma[rows, None])
+        edges[:, 0] = 0.0
+        edges[np.arange(rows.size), n[rows] + 1] = 1.0
+        past = np.arange(x.size)[None, :] > (n[rows] + 1)[:, None]
+        edges[past] = 1.0
+        out[rows, : x.size - 1] = np.diff(edges, axis=1)
+    return out
+
+
+def _count_rows(mu: np.ndarray, tail: float, dist: Any, args: tuple) -> np.ndarray:
+    """Rows of a scipy count distribution on ``0..n_t``, the tail folded onto ``n_t``."""
+    if mu.size == 0:
+        return np.zeros((0, 1))
+    pos = mu > 0
+    n = np.zeros(mu.size, dtype=np.int64)
+    if pos.any():
+        n[pos] = dist.isf(tail, *(a[pos] for a in args)).astype(np.int64)
+    x = np.arange(int(n.max()) + 1)
+    out = dist.pmf(x[None, :], *(a[:, None] for a in args))
+    out[x[None, :] > n[:, None]] = 0.0
+    last = np.ones(mu.size)
+    some = n > 0
+    if some.any():
+        last[some] = dist.sf(n[some] - 1, *(a[some] for a in args))
+    out[np.arange(mu.size), n] = last
+    return out
 
 
 @dataclass(frozen=True, slots=True)
