@@ -162,20 +162,10 @@ def run(config: Sequence[str] | DictConfig = (), *, out_dir: str | Path | None =
     """Run one configuration - a list of CLI overrides or a composed configuration - and
     return its results; with ``out_dir`` also write the run folder the CLI writes
     (``metrics.json`` last), which :func:`load` reads back."""
-    from experiments.run import build, write_outputs
-    from experiments.validate import integer
+    from experiments.run import simulate_config, write_outputs
 
     cfg = config if isinstance(config, DictConfig) else compose(config)
-    scenario, policy = build(cfg)
-    result = _simulate(
-        scenario,
-        policy,
-        horizon=integer(cfg, "horizon", 1),
-        warmup=integer(cfg, "warmup", 0),
-        replications=integer(cfg, "replications", 1),
-        seed=integer(cfg, "seed", 0),
-        trace_skus=integer(cfg, "trace_skus", 0),
-    )
+    scenario, _, result = simulate_config(cfg)
     path = None
     if out_dir is not None:
         path = Path(out_dir)

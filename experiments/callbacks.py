@@ -88,8 +88,9 @@ def exit_status() -> int:
 
 
 class SweepSummary(Callback):
-    """Per-job progress on stderr; ``sweep_summary.csv`` (and, with ``report=True``, the
-    report: ``report.html``, ``report.md``, ``figures/``) in the sweep folder at the end."""
+    """Per-job progress on stderr (and in the job's ``run.log``); ``sweep_summary.csv``
+    (and, with ``report=True``, the report: ``report.html``, ``report.md``, ``figures/``) in
+    the sweep folder at the end."""
 
     def __init__(self, report: bool = False) -> None:
         if not isinstance(report, bool):
@@ -116,7 +117,10 @@ class SweepSummary(Callback):
         extra = f", {counts['corrupt']} corrupt" if counts["corrupt"] else ""
         if counts["not applicable"]:
             extra += f", {counts['not applicable']} not applicable"
-        print(f"sweep: {finished}{total} jobs finished, {failed} failed{extra}", file=sys.stderr)
+        from experiments.run import say
+
+        # the job's logging is still set up: the line also ends its run.log
+        say(f"sweep: {finished}{total} jobs finished, {failed} failed{extra}", file=sys.stderr)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         global OUTCOME

@@ -35,13 +35,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import math
 import os
 import re
+import secrets
 import sys
-import tempfile
+import time
 import traceback
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +107,49 @@ RESULT_FILES = (
 NOT_IDENTITY = (*RUN_SETTINGS, "hydra")
 #: The lock file a run holds (``flock``) in its folder while it runs.
 LOCK_NAME = ".stocklab.lock"
+#: Replications below which a run warns that its confidence intervals are wide.
+ENOUGH_REPLICATIONS = 5
+
+#: The run's own lines in its log file (``run.log``); see :func:`say`.
+log = logging.getLogger("experiments.run")
+
+
+def _to_log_file(text: str, level: int = logging.INFO) -> None:
+    """Copy ``text`` (one record a line) into the log files of the root logger: Hydra's
+    ``run.log`` in a job. The terminal has the text already (:func:`say`); outside Hydra
+    there is no log file and nothing happens."""
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.FileHandler) and level >= h.level
+    ]
+    for line in text.splitlines() if handlers else ():
+        record = log.makeRecord(log.name, level, __file__, 0, line, None, None)
+        for handler in handlers:
+            handler.handle(record)
+
+
+def say(text: str, level: int = logging.INFO, file: Any = None) -> None:
+    """Print ``text`` as it is (stdout, or ``file``) and copy it into ``run.log``."""
+    print(text, file=file or sys.stdout)
+    _to_log_file(text, level)
+
+
+@contextlib.contextmanager
+def _warnings_logged() -> Iterator[None]:
+    """Python warnings raised meanwhile are shown as usual and copied into ``run.log``."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        shown(message, category, filename, lineno, file, line)
+        text = warnings.formatwarning(message, category, filename, lineno, line)
+        _to_log_file(text.rstrip(), logging.WARNING)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
 
 
 class ConfigError(ValueError):
@@ -334,10 +380,23 @@ def _table(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+def _temporary(path: Path) -> str:
+    """A new empty file beside ``path`` (``.<name>.<random>.tmp``), made with the mode any
+    new file gets (0o666 less the umask, e.g. 0o644): unlike ``tempfile.mkstemp``'s 0o600,
+    which the rename would pass on to the result."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return str(tmp)
+    raise FileExistsError(f"no free temporary name for {path}")
+
+
 def _atomic_write(path: Path, write) -> None:
     """Write through a temporary file in the same folder, then rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _temporary(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -367,6 +426,12 @@ def write_outputs(out_dir: Path, cfg: DictConfig, result: RunResult, history: An
         "echelons": result.echelons,
         "network": result.network,
         "policy_parameters": result.policy_parameters,
+        # the classes that ran (a user's own plug-ins included), by import path
+        "classes": {
+            section: str(cfg[section]["_target_"])
+            for section in ("policy", "forecaster", "demand", "network")
+            if isinstance(cfg.get(section), DictConfig) and "_target_" in cfg[section]
+        },
         "config": OmegaConf.to_container(cfg, resolve=True),
         "seed": cfg.seed,
         "stocklab_version": sim.__version__,
@@ -411,12 +476,88 @@ def _remove(out_dir: Path, names: Iterable[str]) -> None:
                 path.unlink()
 
 
-def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
-    """Simulate the configured experiment, print the KPI table, write the output files."""
+def _parameters_text(policy: Policy, parameters: dict[str, Any]) -> str:
+    """The parameters in force, with the policy's own words for its ``service_level`` where
+    it has them (``service_level_rule()``: e.g. null is not "None" but a rule from costs)."""
+    rule = getattr(policy, "service_level_rule", None)
+    note = rule() if callable(rule) else None
+    if note is None:
+        return _describe(parameters)
+
+    def annotated(params: dict[str, Any]) -> dict[str, Any]:
+        if "service_level" not in params:
+            return params
+        value = params["service_level"]
+        shown = note if value is None else f"{_describe(value)} ({note})"
+        return {**params, "service_level": shown}
+
+    if all(isinstance(v, dict) for v in parameters.values()):  # one entry per node
+        return _describe({node: annotated(p) for node, p in parameters.items()})
+    return _describe(annotated(parameters))
+
+
+def _replications_warning(replications: int) -> str | None:
+    """One line when ``replications`` is too few for useful confidence intervals."""
+    if replications >= ENOUGH_REPLICATIONS:
+        return None
+    if replications == 1:
+        return (
+            "stocklab: warning: replications=1: one replication has no confidence interval "
+            f"(the ± 95% CI column is empty); use replications={ENOUGH_REPLICATIONS} or more"
+        )
+    return (
+        f"stocklab: warning: replications={replications}: confidence intervals from fewer "
+        f"than {ENOUGH_REPLICATIONS} replications are wide; use "
+        f"replications={ENOUGH_REPLICATIONS} or more"
+    )
+
+
+def _plugin_label(section: str, cfg: DictConfig, choices: Any) -> str:
+    """``policy=<option>`` for a config option of Stocklab's; the class path where the
+    class is a user's own (selected by ``_target_``, or an option of a user's config
+    folder whose class lives outside the repo)."""
+    choice = choices.get(section)
+    node = cfg.get(section)
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    own = target is not None and not str(target).startswith(PLUGIN_PACKAGES)
+    if choice is None:
+        return f"{section}={target or '?'}"
+    return f"{section}={choice} ({target})" if own else f"{section}={choice}"
+
+
+#: Packages whose classes are Stocklab's own plug-ins.
+PLUGIN_PACKAGES = ("policies.", "forecasters.", "sim.")
+
+
+def simulate_config(
+    cfg: DictConfig, progress: Callable[[int], None] | None = None
+) -> tuple[Scenario, Policy, RunResult]:
+    """Build and simulate a composed configuration (the CLI's and the Python API's run).
+    A forecaster beside a policy that does not use forecasts is refused here
+    (``check_forecast_use``), not in :func:`build`: a learning agent in place of the
+    policy (:mod:`experiments.gym_env`) may observe the forecasts."""
+    from experiments.validate import check_forecast_use
+
     scenario, policy = build(cfg)
+    check_forecast_use(cfg, scenario, policy)
+    result = simulate(
+        scenario,
+        policy,
+        horizon=_int(cfg, "horizon", 1),
+        warmup=_int(cfg, "warmup", 0),
+        replications=_int(cfg, "replications", 1),
+        seed=cfg.seed,
+        trace_skus=_int(cfg, "trace_skus", 0),
+        progress=progress,
+    )
+    return scenario, policy, result
+
+
+def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
+    """Simulate the configured experiment, print the KPI table, write the output files.
+    What it prints is copied into the job's ``run.log`` (:func:`say`)."""
     horizon, warmup = _int(cfg, "horizon", 1), _int(cfg, "warmup", 0)
     replications = _int(cfg, "replications", 1)
-    trace_skus = _int(cfg, "trace_skus", 0)
     progress_bar = None
     if cfg.progress:
         from tqdm import tqdm
@@ -429,44 +570,47 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
             file=sys.stderr,
             disable=None,  # on terminals only: logs of batch jobs stay clean
         )
+    started = time.perf_counter()
     try:
-        result = simulate(
-            scenario,
-            policy,
-            horizon=horizon,
-            warmup=warmup,
-            replications=replications,
-            seed=cfg.seed,
-            trace_skus=trace_skus,
-            progress=progress_bar.update if progress_bar else None,
+        scenario, policy, result = simulate_config(
+            cfg, progress_bar.update if progress_bar else None
         )
     finally:
         if progress_bar is not None:
             progress_bar.close()
+    # the progress bar's summary, for the log file only (the terminal had the bar)
+    _to_log_file(
+        f"simulated {replications} replication{'s' * (replications != 1)} "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
     choices = HydraConfig.get().runtime.choices if HydraConfig.initialized() else {}
     head = " · ".join(
         [
-            f"policy={choices.get('policy', '?')}",
+            _plugin_label("policy", cfg, choices),
             f"network={choices.get('network', '?')}",
             f"demand={choices.get('demand', '?')}",
             f"{scenario.n_skus} SKUs",
-            f"{replications} replications × {horizon - warmup} periods (after {warmup} warm-up)",
+            f"{replications} replication{'s' * (replications != 1)} × {horizon - warmup} "
+            f"periods (after {warmup} warm-up)",
         ]
     )
-    print(head)
+    say(head)
+    few = _replications_warning(replications)
+    if few:
+        say(few, logging.WARNING)
     note = scenario.demand.pooled_note()
     if note:
-        print(note)
-    print("policy parameters: " + _describe(result.policy_parameters))
-    print(format_kpis(result, scenario.n_skus))
+        say(note)
+    say("policy parameters: " + _parameters_text(policy, result.policy_parameters))
+    say(format_kpis(result, scenario.n_skus))
     if len(result.nodes) > 1:
-        print(format_nodes(result))
+        say(format_nodes(result))
     if out_dir is None and HydraConfig.initialized():
         out_dir = Path(HydraConfig.get().runtime.output_dir)
     if out_dir is not None:
         # replayed data: the cleaned table and report go before metrics.json, too
         write_outputs(out_dir, cfg, result, scenario.demand.history)
-        print(f"results: {out_dir}")
+        say(f"results: {out_dir}")
     return result
 
 
@@ -601,7 +745,7 @@ def _run_lock(out_dir: Path) -> Iterator[None]:
         yield
         return
     out_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
     try:
         try:
             import fcntl
@@ -627,15 +771,16 @@ def _job(cfg: DictConfig, out_dir: Path, sweeping: bool) -> float:
         resume, overwrite = _flag(cfg, "resume"), _flag(cfg, "overwrite")
         found = _finished(out_dir, cfg) if resume else None
         if isinstance(found, dict):
-            print(f"resume: {out_dir} has its results already; skipped")
+            say(f"resume: {out_dir} has its results already; skipped")
             return objective(found, target, penalty)
         present = _results_in(out_dir)
         if present and not sweeping and not overwrite:
             raise FolderInUse(_taken(out_dir, present, found))
         if found:
-            print(f"resume: {out_dir}: {found}; re-running")
+            say(f"resume: {out_dir}: {found}; re-running")
         _remove(out_dir, RESULT_FILES)  # a re-run job, or overwrite=true: old files go
-        result = run(cfg)
+        with _warnings_logged():
+            result = run(cfg)
     except Exception as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise  # the full traceback, for debugging
@@ -643,24 +788,24 @@ def _job(cfg: DictConfig, out_dir: Path, sweeping: bool) -> float:
             # one failed job must not end the sweep: leave a record and go on
             _record_failure(out_dir, cfg, exc)
             return float("nan")
-        if isinstance(exc, WriteError):
-            print(f"stocklab: error: {exc}", file=sys.stderr)
-            sys.exit(1)
-        if isinstance(
-            exc, FolderInUse | ConfigError | ValueError | TypeError | OmegaConfBaseException
-        ):
+        # not into run.log: a folder that cannot take a write, or another run's folder
+        if isinstance(exc, WriteError | FolderInUse):
             print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
+            sys.exit(1 if isinstance(exc, WriteError) else 2)
+        if isinstance(exc, ConfigError | ValueError | TypeError | OmegaConfBaseException):
+            say(f"stocklab: error: {_explain(exc)}", logging.ERROR, sys.stderr)
             sys.exit(2)
-        print(
+        say(
             f"stocklab: error: {type(exc).__name__}: {_explain(exc)} "
             "(HYDRA_FULL_ERROR=1 shows the traceback)",
-            file=sys.stderr,
+            logging.ERROR,
+            sys.stderr,
         )
         sys.exit(1)
     value = objective(result.kpis, target, penalty)
     if target is not None:
         fill = result.kpis["fill_rate"]["mean"]
-        print(f"objective: {value:.6g} (fill rate {_fmt(fill, 4)}, target {target:g})")
+        say(f"objective: {value:.6g} (fill rate {_fmt(fill, 4)}, target {target:g})")
     return value
 
 
@@ -675,10 +820,12 @@ def _record_failure(out_dir: Path, cfg: DictConfig, exc: BaseException) -> None:
     (disk full) is said, and the job stays without results (``missing``)."""
     try:
         write_error(out_dir, cfg, exc)
-        where = f"see {out_dir / 'error.json'}"
-    except OSError as err:
+    except OSError as err:  # a folder that takes no record takes no log line either
         where = f"no error record: {WriteError(out_dir, err)}"
-    print(f"stocklab: job failed: {_explain(exc)} ({where})", file=sys.stderr)
+        print(f"stocklab: job failed: {_explain(exc)} ({where})", file=sys.stderr)
+        return
+    where = f"see {out_dir / 'error.json'}"
+    say(f"stocklab: job failed: {_explain(exc)} ({where})", logging.ERROR, sys.stderr)
 
 
 def _identity(config: Any) -> Any:
@@ -749,27 +896,113 @@ def _one_line(message: str) -> str:
     return "; ".join(parts)
 
 
+MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
+def _sweep_compositions(overrides: list[str]) -> list[list[str]]:
+    """The override lists that stand for a sweep's jobs in :func:`precheck`: the first job
+    (every swept key at its first value) and, for each further value of a swept config
+    group (``policy=eoq,sss``), the first job with that value. Other swept keys only take
+    values, which composition does not check; sweeps that cannot be listed (``interval``,
+    ``glob``) are left to Hydra. A syntax error raises, as Hydra's parser does."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    chosen: dict[str, list[str]] = {}  # by key, the last override of a key wins (as Hydra)
+    for override in OverridesParser.create().parse_overrides(overrides):
+        key = override.get_key_element()
+        if not override.is_sweep_override():
+            chosen[key] = [override.input_line or f"{key}={override.get_value_element_as_str()}"]
+            continue
+        try:
+            values = [f"{key}={v}" for v in override.sweep_string_iterator()]
+        except Exception:  # noqa: BLE001 - not listable here: Hydra's sweeper says
+            chosen.pop(key, None)
+            continue
+        if values:
+            group = (CONF_DIR / override.key_or_group).is_dir()
+            chosen[key] = values if group else values[:1]
+    first = [values[0] for values in chosen.values()]
+    jobs = [first]
+    for i, values in enumerate(chosen.values()):
+        jobs.extend([*first[:i], value, *first[i + 1 :]] for value in values[1:])
+    return jobs
+
+
+def _unknown_plugin_key(exc: Exception, job: list[str], config_name: str) -> Exception | None:
+    """Hydra's "Could not override 'policy.levl' ... not in struct" as Stocklab's line:
+    the key, its value, the class of that section and the keys the class accepts (with a
+    suggestion), composed without the bad override; None for any other failure."""
+    import difflib
+
+    from hydra import compose
+
+    from experiments.validate import plugin_keys
+
+    found = re.search(r"Could not override '(\w+)\.(\w+)'", str(exc))
+    if found is None:
+        return None
+    section, key = found.groups()
+    bad = [o for o in job if o.split("=", 1)[0] == f"{section}.{key}"]
+    try:
+        node = compose(config_name, overrides=[o for o in job if o not in bad]).get(section)
+    except Exception:  # noqa: BLE001 - the other overrides fail too: Hydra's message
+        return None
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    allowed = plugin_keys(str(target)) if target else None
+    if allowed is None:
+        allowed = [k for k in node if k != "_target_"] if isinstance(node, DictConfig) else []
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean '{section}.{close[0]}'?)" if close else ""
+    value = bad[0].split("=", 1)[1] if bad else "?"
+    return ConfigError(
+        f"unknown key '{section}.{key}'={value}: not a key of {target or section}{hint}; "
+        f"expected one of: {', '.join(allowed)}"
+    )
+
+
 def precheck(argv: list[str], config_name: str = "config") -> None:
-    """Compose a single run's configuration before Hydra does, so that an unknown key or
-    config option ends in one line (exit 2) instead of Hydra's multi-line report; then
-    :func:`experiments.validate.check_config` (unknown keys, NaN and infinite numbers, run
-    settings of the wrong type). Sweeps and Hydra's own flags are left to Hydra (each job's
-    :func:`build` runs the same checks)."""
-    if any(a.startswith("-") for a in argv):
+    """Compose a run's configuration before Hydra does, so that an unknown key or config
+    option ends in one line (exit 2) instead of Hydra's multi-line report; then, for a
+    single run, :func:`experiments.validate.check_config` (unknown keys, NaN and infinite
+    numbers, run settings of the wrong type). A sweep (``-m``) is composed for each value
+    of its swept config groups (:func:`_sweep_compositions`), so ``-m policy=eoq,sss``
+    gives the same line as ``policy=sss`` before any job runs; the other checks stay with
+    each job's :func:`build`, which records a failed job and goes on. Hydra's other flags
+    are left to Hydra."""
+    sweep = any(a in MULTIRUN_FLAGS for a in argv)
+    if any(a.startswith("-") and a not in MULTIRUN_FLAGS for a in argv):
         return
-    overrides = [a for a in argv if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    # Hydra's own settings are Hydra's, except the search path: a user's config folder
+    # (``hydra.searchpath=[file://...]``) adds config groups the composition must see
+    overrides = [
+        a
+        for a in argv
+        if a not in MULTIRUN_FLAGS
+        and (
+            not a.lstrip("+~").startswith(("hydra.", "hydra/"))
+            or a.lstrip("+").startswith("hydra.searchpath=")
+        )
+    ]
     from hydra import compose, initialize_config_dir
 
     try:
+        jobs = _sweep_compositions(overrides) if sweep else [overrides]
         with initialize_config_dir(str(CONF_DIR), version_base=None):
-            cfg = compose(config_name, overrides=overrides)
+            for job in jobs:
+                try:
+                    cfg = compose(config_name, overrides=job)
+                except Exception as exc:  # noqa: BLE001
+                    better = _unknown_plugin_key(exc, job, config_name)
+                    if better is None:
+                        raise
+                    raise better from None
     except Exception as exc:  # noqa: BLE001 - any composition failure is a config error
         messages = [str(exc)]
         if exc.__cause__ is not None:
             messages.append(str(exc.__cause__))
         print(f"stocklab: error: {_one_line(chr(10).join(messages))}", file=sys.stderr)
         sys.exit(2)
-    if config_name == "config":
+    if config_name == "config" and not sweep:
         from experiments.validate import check_config
 
         try:

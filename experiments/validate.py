@@ -12,6 +12,10 @@ keyword-only constructor parameters (:func:`plugin_keys`), checked when it is bu
 :func:`check_size` refuses a run whose arrays would not fit in memory, from the estimate of
 :func:`estimate_bytes` and the limit of the top-level key ``memory_limit``.
 
+:func:`check_forecast_use` refuses a forecaster beside a policy that uses no forecasts
+(``needs_forecast`` of the policy class): its forecasts would only add forecast KPIs to a
+policy they do not drive.
+
 Every refusal is a :class:`experiments.run.ConfigError` with a one-line message that names
 the key, its value and what was expected.
 """
@@ -40,6 +44,8 @@ from sim.network import Costs
 __all__ = [
     "ConfigError",
     "check_config",
+    "check_forecast_use",
+    "forecast_policies",
     "check_size",
     "estimate_bytes",
     "memory_limit_bytes",
@@ -229,6 +235,52 @@ def _unpacked_keys(cls: type, annotation: Any) -> list[str]:
         annotation = typing.get_args(annotation)[0]
     hints = getattr(annotation, "__annotations__", None)
     return list(hints) if isinstance(hints, dict) else []
+
+
+@functools.cache
+def forecast_policies() -> tuple[str, ...]:
+    """The names of the policies in ``conf/policy/`` whose class uses forecasts."""
+    names = []
+    for path in sorted((CONF_DIR / "policy").glob("*.yaml")):
+        target = OmegaConf.load(path).get("_target_")
+        cls = _locate(str(target)) if target else None
+        if getattr(cls, "needs_forecast", False):
+            names.append(path.stem)
+    return tuple(names)
+
+
+def _choice(cfg: DictConfig, group: str) -> str:
+    """The config option chosen for ``group`` (``ses``), else its ``_target_``."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.initialized():
+            choice = HydraConfig.get().runtime.choices.get(group)
+            if choice:
+                return str(choice)
+    except (ImportError, ValueError, OmegaConfBaseException):
+        pass
+    node = cfg.get(group)
+    return str(node.get("_target_", "?")) if isinstance(node, DictConfig) else "?"
+
+
+def check_forecast_use(cfg: DictConfig, scenario: Any, policy: Any) -> None:
+    """Refuse the scenario's forecaster beside a ``policy`` that does not use forecasts.
+
+    A forecaster that fails its own checks (a history shorter than its fit needs,
+    continuous review) is left to the simulation, which refuses it naming that fault: a
+    forecaster's own faults are said before whether it fits the policy."""
+    forecaster = scenario.forecaster
+    if forecaster is None or getattr(policy, "needs_forecast", False):
+        return
+    need = int(getattr(forecaster, "min_history", 1))
+    if scenario.review != "periodic" or scenario.forecasting.history < need:
+        return
+    users = ", ".join(forecast_policies()) or "none configured"
+    raise ConfigError(
+        f"forecaster={_choice(cfg, 'forecaster')}: policy={_choice(cfg, 'policy')} does not "
+        f"use forecasts; expected a policy that does ({users}), or no forecaster"
+    )
 
 
 # --------------------------------------------------------------------------- memory

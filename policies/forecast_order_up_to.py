@@ -37,6 +37,8 @@ from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
 from policies.optimal import normal_loss
 
 SAFETY_STOCKS = ("normal", "sqrt", "empirical", "model", "poisson", "negative_binomial")
+#: The safety stocks whose factor ``fill_rate`` sets instead of the quantile ``alpha``.
+FILL_RATE_STOCKS = ("normal", "sqrt", "model")
 
 
 def column_quantile(samples: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -130,11 +132,35 @@ class ForecastOrderUpTo(Policy):
 
     def parameters(self) -> dict:
         return {
-            "service_level": self.service_level,
+            "service_level": self.service_level_in_force(),
             "safety_stock": self.safety_stock,
             "fill_rate": self.fill_rate,
             "upstream_signal": self.upstream_signal,
         }
+
+    def service_level_in_force(self) -> float | list[float] | None:
+        """The target quantile in force: ``service_level`` as given, else (once prepared)
+        the critical ratio ``p / (p + h)``, one number when every SKU has the same; None
+        when ``fill_rate`` sets the safety factor instead (:data:`FILL_RATE_STOCKS`)."""
+        if self.fill_rate is not None and self.safety_stock in FILL_RATE_STOCKS:
+            return None
+        if self.service_level is not None or self.alpha is None:
+            return self.service_level
+        alpha = np.asarray(self.alpha, dtype=float).reshape(-1)
+        return float(alpha[0]) if np.all(alpha == alpha[0]) else alpha.tolist()
+
+    def service_level_rule(self) -> str | None:
+        """Where :meth:`service_level_in_force` comes from, in words for the run header
+        (None: ``service_level`` as given, nothing to add)."""
+        fill = None if self.fill_rate is None else f"fill_rate={self.fill_rate:g}"
+        if fill and self.safety_stock in FILL_RATE_STOCKS:
+            return f"not used: {fill} sets the safety factor"
+        parts = ["critical ratio p/(p+h)"] if self.service_level is None else []
+        if fill and self.safety_stock == "empirical":
+            parts.append(f"{fill} only until the run has forecast errors")
+        elif fill:
+            parts.append(f"{fill} is not used by safety_stock={self.safety_stock}")
+        return "; ".join(parts) or None
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         if forecast is None:

@@ -49,7 +49,7 @@ def test_default_experiment_writes_its_outputs(tmp_path):
         (["unmet_demand=sometimes"], ["unmet_demand", "sometimes"]),
         (["horizon=0"], ["horizon", "0"]),
         (["policy=echelon_base_stock", "network=serial", "network.lead_time=[1,2]"], ["lead_time"]),
-        (["policy.bogus=1"], ["policy.bogus", "not in struct"]),
+        (["policy.bogus=1"], ["policy.bogus", "BaseStock", "expected one of: level"]),
         (["policy=foo"], ["policy/foo", "base_stock"]),
         (["demand=poisson", "demand.mean=-3"], ["mean", "-3"]),
         (["policy=rs", "policy.review_period=0"], ["review_period", "0"]),

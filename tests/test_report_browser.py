@@ -42,11 +42,9 @@ CHROMIUM_NAMES = (
 )
 #: Two configurations (one with a forecast-driven policy, so forecast accuracy is plotted)
 #: in two scenarios (lead time 1 and 2): two KPI tables, four figures per scenario.
-SWEEP = ["policy=base_stock,forecast_order_up_to", "forecaster=naive", "network.lead_time=1,2"]
-CONFIGURATIONS = (
-    "forecaster=naive policy=base_stock",
-    "forecaster=naive policy=forecast_order_up_to",
-)
+# base-stock and a forecast-driven contender (a forecaster beside base-stock is refused)
+SWEEP = ["contender=base_stock,naive", "network.lead_time=1,2"]
+CONFIGURATIONS = ("contender=base_stock", "contender=naive")
 FIGURES_PER_SCENARIO = 4  # cost vs fill rate, cost breakdown, trajectories, accuracy vs cost
 BROWSER_TIMEOUT_S = 60
 FACTS_ID = "stocklab-rendered-facts"
