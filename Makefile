@@ -1,19 +1,26 @@
 # Stocklab: `make run` runs the default experiment, `make test` runs the test suite.
-# Each creates the virtual environment in .venv on first use (Python 3.11+, pip).
+# Each creates the virtual environment in .venv on first use (Python 3.11+, pip): `make run`
+# installs what the main job needs, `make test` adds every extra (TensorFlow, Gymnasium,
+# the launchers and the tuner) and the test tools.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+CORE := $(VENV)/.stocklab-core
 STAMP := $(VENV)/.stocklab-installed
 
 .PHONY: run test browser bench lint format clean
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(CORE)
+
+$(STAMP): $(CORE)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(CORE)
 	$(BIN)/python -m experiments.run policy=eoq
 
 test: $(STAMP) browser

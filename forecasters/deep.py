@@ -176,6 +176,14 @@ def _extend_spread(std: np.ndarray, sum_std: np.ndarray, h: int) -> tuple[np.nda
 # --- lazy TensorFlow ---------------------------------------------------------------------
 
 
+def has_tensorflow() -> bool:
+    """Whether TensorFlow is installed (the ``deep`` extra), without importing it."""
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _keras() -> tuple[Any, Any]:
     """Import TensorFlow and Keras (quietly) on first use; returns ``(tf, keras)``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -273,6 +281,11 @@ class DeepForecaster(RecursiveForecaster):
         seed: int = 0,
         tensorboard_dir: str | None = None,
     ):
+        if not has_tensorflow():
+            raise ValueError(
+                f"forecaster={type(self).__name__.lower()} needs TensorFlow, the 'deep' extra: "
+                "pip install -e '.[deep]' (make test installs it)"
+            )
         self.lookback = check_int("lookback", lookback, 1)
         self.horizon = check_int("horizon", horizon, 1)
         self.units = check_int("units", units, 1)
@@ -295,7 +308,7 @@ class DeepForecaster(RecursiveForecaster):
         if tensorboard_dir is not None and importlib.util.find_spec("tensorboard") is None:
             raise ImportError(
                 f"forecaster.tensorboard_dir(={tensorboard_dir!r}) needs the tensorboard "
-                "package, which tensorflow-cpu does not install: pip install tensorboard"
+                "package, part of the 'deep' extra: pip install tensorboard"
             )
         self.tensorboard_dir = None if tensorboard_dir is None else str(tensorboard_dir)
 
