@@ -48,7 +48,13 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from experiments.aggregate import collect, describe, load_metrics  # noqa: E402
+from experiments.aggregate import (  # noqa: E402
+    CONFIG_PREFIXES,
+    RUN_SETTINGS,
+    collect,
+    describe,
+    load_metrics,
+)
 from experiments.network_plot import draw_bullwhip, draw_network, network_layout  # noqa: E402
 
 __all__ = [
@@ -58,10 +64,15 @@ __all__ = [
     "node_kpis",
     "paired_differences",
     "pareto_front",
+    "pool_seeds",
+    "sweep_title",
+    "explain_ranking",
     "main",
 ]
 
 COST_PARTS = ("holding_cost", "shortage_cost", "ordering_cost")
+#: The parts of cost per period shown in the breakdown and the explanation of the ranking.
+COST_COMPONENTS = (*COST_PARTS, "waste_cost")
 #: Per-node KPIs in the network section; the costs among them are summed over a role.
 NODE_KPIS = (
     "cost_per_period",
@@ -78,16 +89,32 @@ MAX_NODES_PER_ROLE = 5
 
 
 # ----------------------------------------------------------------------------- statistics
-def paired_differences(per_rep: dict[str, dict[str, list[float]]], kpi: str) -> pd.DataFrame:
+def _paired(xa: Any, xb: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Two configurations' replications, paired: lists pair by index; dicts (seed -> list,
+    for pooled seeds) pair by index within each seed both have."""
+    if isinstance(xa, dict) and isinstance(xb, dict):
+        seeds = [s for s in xa if s in xb]
+        pairs = [(xa[s][:n], xb[s][:n]) for s in seeds for n in [min(len(xa[s]), len(xb[s]))]]
+        a = [v for p in pairs for v in p[0]]
+        b = [v for p in pairs for v in p[1]]
+    else:
+        n = min(len(xa), len(xb))
+        a, b = list(xa[:n]), list(xb[:n])
+    return np.asarray([_num(v) for v in a], float), np.asarray([_num(v) for v in b], float)
+
+
+def paired_differences(per_rep: dict[str, dict[str, Any]], kpi: str) -> pd.DataFrame:
     """Pairwise differences ``A - B`` of ``kpi`` over paired replications (same seed, same
-    replication index: common random numbers), with a 95% t interval."""
+    replication index: common random numbers), with a 95% t interval. A KPI's values are a
+    list (one seed) or a dict seed -> list (seeds pooled: paired within each seed)."""
     rows = []
     for a, b in itertools.combinations(sorted(per_rep), 2):
         xa, xb = per_rep[a].get(kpi), per_rep[b].get(kpi)
         if xa is None or xb is None:
             continue
-        n = min(len(xa), len(xb))
-        d = np.asarray(xa[:n], dtype=float) - np.asarray(xb[:n], dtype=float)
+        va, vb = _paired(xa, xb)
+        n = len(va)
+        d = va - vb
         if n < 2 or np.any(np.isnan(d)):
             continue
         mean, sd = float(d.mean()), float(d.std(ddof=1))
@@ -241,12 +268,143 @@ def echelon_bullwhip(metrics: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["configuration", "echelon", "mean", "ci95"])
 
 
+# ----------------------------------------------------------------------------- seeds and title
+def _without_seed(scenario: str) -> str:
+    """A scenario label without its ``seed=`` part: seeds are replications, not scenarios."""
+    return " ".join(t for t in scenario.split() if not t.startswith("seed=")) or (
+        "(default scenario)"
+    )
+
+
+def _pool_record(records: list[Any], seeds: list[Any]) -> Any:
+    """Several seeds' copies of one part of ``metrics.json`` as one: a KPI record (with
+    ``per_replication``) gets its replications concatenated, seed after seed, with mean and
+    95% CI over them all and ``by_seed`` (seed -> replications) for pairing; a dict is pooled
+    key by key; anything else is the first seed's."""
+    first = records[0]
+    if isinstance(first, dict) and all(isinstance(r, dict) for r in records):
+        if all(isinstance(r.get("per_replication"), list) for r in records):
+            values = [v for r in records for v in r["per_replication"]]
+            mean, ci95 = _mean_ci95(np.array([_num(v) for v in values], dtype=float))
+            return {
+                **first,
+                "mean": mean,
+                "ci95": ci95,
+                "per_replication": values,
+                "by_seed": {s: r["per_replication"] for s, r in zip(seeds, records, strict=True)},
+            }
+        return {k: _pool_record([r.get(k) for r in records], seeds) for k in first}
+    return first
+
+
+def pool_seeds(ok: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str], dict[str, Any]]]:
+    """Jobs that differ only in ``seed`` as one row each: their replications pooled.
+
+    Returns one row per (scenario without seed, configuration) -- ``scenario``,
+    ``configuration``, ``path`` (the first seed's job), ``paths``, ``seeds``,
+    ``replications`` (all seeds together) and every KPI's mean and ``_ci95`` over the
+    pooled replications -- and each row's ``metrics.json`` pooled the same way (KPI records
+    gain ``by_seed``), keyed by (scenario, configuration). A configuration run with one seed
+    keeps its job's values as they are."""
+    ok = ok.assign(scenario=ok["scenario"].map(_without_seed))
+    rows, pooled = [], {}
+    for (scenario, configuration), jobs in ok.groupby(["scenario", "configuration"], sort=True):
+        jobs = jobs.sort_values("job")
+        metrics = [load_metrics(Path(p)) or {} for p in jobs["path"]]
+        seeds = [m.get("seed", j) for m, j in zip(metrics, jobs["job"], strict=True)]
+        m = metrics[0] if len(metrics) == 1 else _pool_record(metrics, seeds)
+        m = {
+            **m,
+            "seeds": seeds,
+            "parameters_by_seed": [x.get("policy_parameters") for x in metrics],
+        }
+        pooled[(scenario, configuration)] = m
+        row: dict[str, Any] = {
+            "scenario": scenario,
+            "configuration": configuration,
+            "path": jobs["path"].iloc[0],
+            "paths": list(jobs["path"]),
+            "seeds": seeds,
+            "replications": sum(
+                len(k.get("per_replication") or [])
+                for k in [mm.get("kpis", {}).get("cost_per_period") or {} for mm in metrics]
+            ),
+        }
+        for name, k in (m.get("kpis") or {}).items():
+            row[name], row[f"{name}_ci95"] = _num(k.get("mean")), _num(k.get("ci95"))
+        rows.append(row)
+    return pd.DataFrame(rows), pooled
+
+
+def _swept(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Override keys whose values differ across the sweep's jobs -> their values, in job
+    order (run settings and ``hydra.*`` left out)."""
+    values: dict[str, list[str]] = {}
+    for overrides in table.sort_values("job")["overrides"]:
+        for o in str(overrides).split():
+            key, _, value = o.partition("=")
+            key = key.lstrip("+~")
+            if key.startswith("hydra") or key in RUN_SETTINGS:
+                continue
+            if value not in values.setdefault(key, []):
+                values[key].append(value)
+    return {k: v for k, v in values.items() if len(v) > 1}
+
+
+def _is_config_key(key: str) -> bool:
+    return key.split(".")[0].split("/")[0] in CONFIG_PREFIXES
+
+
+def sweep_title(table: pd.DataFrame, network: str | None, default: str) -> str:
+    """What was swept, e.g. ``policy=eoq, ss on network=warehouse, 2 scenarios
+    (network.lead_time=1, 2), seeds 0, 1 pooled``; ``default`` where nothing was."""
+    swept = _swept(table)
+    if not swept:
+        return default
+
+    def part(keys: list[str]) -> str:
+        return "; ".join(f"{k}={', '.join(swept[k])}" for k in keys)
+
+    config = [k for k in swept if _is_config_key(k)]
+    scenario = [k for k in swept if not _is_config_key(k) and k != "seed"]
+    title = part(config) if config else "one configuration"
+    if network:
+        title += f" on network={network}"
+    if scenario:
+        n = len({_without_seed(s) for s in table.loc[table["status"] == "ok", "scenario"].unique()})
+        title += f"{',' if network else ' on'} {n} scenarios ({part(scenario)})"
+    if "seed" in swept:
+        title += f", seeds {', '.join(swept['seed'])} pooled"
+    return title
+
+
 # ----------------------------------------------------------------------------- figures
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+
+def _label_points(ax, xs: np.ndarray, ys: np.ndarray, labels: Any) -> None:
+    """Label points inside the frame: text to the left of points in the right half, below
+    points in the top part, and clipped to the axes."""
+    ax.margins(x=0.12, y=0.15)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for x, y, label in zip(xs, ys, labels, strict=True):
+        right = x > (x0 + x1) / 2
+        top = y > y0 + 0.8 * (y1 - y0)
+        ax.annotate(
+            label,
+            (x, y),
+            textcoords="offset points",
+            xytext=(-5 if right else 5, -9 if top else 4),
+            ha="right" if right else "left",
+            fontsize=7,
+            annotation_clip=True,
+            clip_on=True,
+        )
 
 
 def fig_cost_vs_fill(df: pd.DataFrame, title: str) -> bytes:
@@ -262,12 +420,11 @@ def fig_cost_vs_fill(df: pd.DataFrame, title: str) -> bytes:
         color="tab:blue",
         ecolor="0.6",
     )
-    for x, y, label in zip(fill, cost, df["configuration"], strict=True):
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
     front = pareto_front(cost, fill)
     if len(front) > 1:
         ax.plot(fill[front], cost[front], "--", color="tab:red", label="Pareto front")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="best")
+    _label_points(ax, fill, cost, df["configuration"])
     ax.set_xlabel("fill rate")
     ax.set_ylabel("cost per period")
     ax.set_title(title, fontsize=9)
@@ -275,22 +432,39 @@ def fig_cost_vs_fill(df: pd.DataFrame, title: str) -> bytes:
     return _png(fig)
 
 
+def _components(df: pd.DataFrame) -> list[str]:
+    return [p for p in COST_COMPONENTS if p in df and not df[p].isna().all()]
+
+
 def fig_cost_breakdown(df: pd.DataFrame, title: str) -> bytes:
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.45 * len(df)))
+    fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.45 * len(df)))
     left = np.zeros(len(df))
-    for part, color in zip(COST_PARTS, ("tab:blue", "tab:red", "tab:green"), strict=True):
-        values = df[part].to_numpy(float)
-        ax.barh(df["configuration"], values, left=left, color=color, label=part.replace("_", " "))
+    colors = dict(
+        zip(COST_COMPONENTS, ("tab:blue", "tab:red", "tab:green", "tab:brown"), strict=True)
+    )
+    for part in _components(df):
+        values = df[part].fillna(0).to_numpy(float)
+        ax.barh(
+            df["configuration"], values, left=left, color=colors[part], label=part.replace("_", " ")
+        )
         left += values
     ax.invert_yaxis()
     ax.set_xlabel("cost per period")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _png(fig)
 
 
+def _warmup(path: Path) -> float:
+    m = load_metrics(path) or {}
+    return float((m.get("config") or {}).get("warmup") or 0)
+
+
 def fig_trajectories(jobs: pd.DataFrame, n_skus: int, title: str) -> bytes | None:
-    traces = {}
+    """Small multiples: one row of panels per configuration (net stock, orders as steps) for
+    a few sample SKUs of the first node, replication 0 of the first seed; the warm-up is
+    shaded."""
+    traces, warmups = {}, {}
     for _, job in jobs.iterrows():
         path = Path(job["path"]) / "trace.parquet"
         if path.exists():
@@ -300,21 +474,82 @@ def fig_trajectories(jobs: pd.DataFrame, n_skus: int, title: str) -> bytes | Non
             )
             node = t["node"].iloc[0]
             traces[job["configuration"]] = t[(t.replication == 0) & (t.node == node)]
+            warmups[job["configuration"]] = _warmup(Path(job["path"]))
     if not traces:
         return None
     skus = sorted(next(iter(traces.values()))["sku"].unique())[:n_skus]
-    fig, axes = plt.subplots(len(skus), 2, figsize=(9, 2.1 * len(skus)), squeeze=False, sharex=True)
-    for r, sku in enumerate(skus):
-        for label, t in traces.items():
+    fig, axes = plt.subplots(
+        len(traces), 2, figsize=(9, 0.6 + 1.8 * len(traces)), squeeze=False, sharex=True
+    )
+    for r, (label, t) in enumerate(traces.items()):
+        for sku in skus:
             s = t[t.sku == sku]
-            axes[r, 0].plot(s["period"], s["on_hand"] - s["backorders"], lw=0.8, label=label)
-            axes[r, 1].plot(s["period"], s["order"], lw=0.8, label=label)
-        axes[r, 0].set_ylabel(f"SKU {sku}\nnet stock", fontsize=8)
-        axes[r, 1].set_ylabel("order", fontsize=8)
-    axes[0, 0].legend(fontsize=6, loc="upper right")
+            axes[r, 0].plot(s["period"], s["on_hand"] - s["backorders"], lw=0.8, label=f"SKU {sku}")
+            axes[r, 1].plot(s["period"], s["order"], lw=0.8, drawstyle="steps-post")
+        for ax in axes[r]:
+            if warmups[label] > 0:
+                ax.axvspan(0, warmups[label], color="0.9", zorder=0)
+            ax.tick_params(labelsize=7)
+        axes[r, 0].axhline(0, color="0.5", lw=0.5)
+        axes[r, 0].set_ylabel(f"{label}\nnet stock", fontsize=7)
+        axes[r, 1].set_ylabel("order", fontsize=7)
+    axes[0, 1].legend(
+        *axes[0, 0].get_legend_handles_labels(),
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        title="shaded: warm-up",
+        title_fontsize=7,
+    )
     axes[-1, 0].set_xlabel("period")
     axes[-1, 1].set_xlabel("period")
     fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def sku_fill_rates(paths: list[str], metrics: dict[str, Any]) -> pd.Series:
+    """Each SKU's fill rate at the demand-facing nodes, averaged over replications (and
+    seeds): a Series indexed by (node, sku)."""
+    frames = []
+    for p in paths:
+        f = Path(p) / "kpis_by_sku.parquet"
+        if f.exists():
+            frames.append(pd.read_parquet(f, columns=["replication", "node", "sku", "fill_rate"]))
+    if not frames:
+        return pd.Series(dtype=float)
+    t = pd.concat(frames, ignore_index=True)
+    nodes = (metrics.get("network") or {}).get("nodes") or []
+    facing = {n["name"] for n in nodes if n.get("demand_facing")}
+    if facing:
+        t = t[t["node"].isin(facing)]
+    return t.groupby(["node", "sku"])["fill_rate"].mean().dropna()
+
+
+def fig_sku_fill(rates: dict[str, pd.Series], title: str) -> bytes | None:
+    """Box plot (with the SKUs as points) of per-SKU fill rates, one row per configuration."""
+    rates = {c: r for c, r in rates.items() if len(r)}
+    if not rates:
+        return None
+    labels = list(rates)
+    fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.5 * len(labels)))
+    ax.boxplot(
+        [rates[c].to_numpy(float) for c in labels],
+        orientation="horizontal",
+        widths=0.5,
+        showfliers=False,
+        medianprops={"color": "tab:red"},
+    )
+    rng = np.random.default_rng(0)  # jitter only, for legibility
+    for i, c in enumerate(labels, start=1):
+        v = rates[c].to_numpy(float)
+        ax.plot(v, i + rng.uniform(-0.15, 0.15, len(v)), ".", color="tab:blue", ms=3, alpha=0.6)
+    ax.set_yticks(range(1, len(labels) + 1), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("fill rate per SKU (mean over replications)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 
 
@@ -332,10 +567,12 @@ def fig_accuracy_vs_cost(df: pd.DataFrame, title: str) -> bytes | None:
         color="tab:purple",
         ecolor="0.6",
     )
-    for x, y, label in zip(
-        d["forecast_mae"], d["cost_per_period"], d["configuration"], strict=True
-    ):
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
+    _label_points(
+        ax,
+        d["forecast_mae"].to_numpy(float),
+        d["cost_per_period"].to_numpy(float),
+        d["configuration"],
+    )
     ax.set_xlabel("forecast MAE (one step)")
     ax.set_ylabel("cost per period")
     ax.set_title(title, fontsize=9)
@@ -424,9 +661,17 @@ def _with_ci(df: pd.DataFrame, kpi: str) -> list[str]:
 
 def _kpi_table(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"rank": range(1, len(df) + 1), "configuration": df["configuration"]})
-    for kpi in ("cost_per_period", "fill_rate", "cycle_service_level", *COST_PARTS, "forecast_mae"):
+    for kpi in (
+        "cost_per_period",
+        "fill_rate",
+        "cycle_service_level",
+        *COST_COMPONENTS,
+        "forecast_mae",
+    ):
         if kpi in df and not df[kpi].isna().all():
             out[kpi] = _with_ci(df, kpi)
+    if "replications" in df:
+        out["replications"] = df["replications"].to_numpy()
     return out
 
 
@@ -464,6 +709,91 @@ def _html_table(df: pd.DataFrame) -> str:
         for _, r in df.iterrows()
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _compare(best: pd.Series, other: pd.Series, parts: list[str]) -> str:
+    """How ``best`` differs from ``other`` in cost and its components, largest first."""
+    gap = other["cost_per_period"] - best["cost_per_period"]
+    pct = 100 * gap / other["cost_per_period"] if other["cost_per_period"] else float("nan")
+    text = (
+        f"{_fmt(gap)} per period ({pct:.0f}%) below {other['configuration']} "
+        f"({_fmt(other['cost_per_period'])} ± {_fmt(other['cost_per_period_ci95'], 2)})"
+    )
+    diffs = sorted(parts, key=lambda p: -abs(_num(other[p]) - _num(best[p])))
+    said = []
+    for p in diffs:
+        d = _num(best[p]) - _num(other[p])
+        if not np.isfinite(d) or d == 0:
+            continue
+        said.append(
+            f"{p.replace('_', ' ')} {_fmt(best[p])} vs {_fmt(other[p])} "
+            f"({'+' if d > 0 else '−'}{_fmt(abs(d))})"
+        )
+    if said:
+        text += "; by component: " + ", ".join(said)
+    if "avg_on_hand" in best and np.isfinite(_num(other.get("avg_on_hand"))):
+        a, b = _num(best["avg_on_hand"]), _num(other["avg_on_hand"])
+        if b > 0 and a != b:
+            text += (
+                f"; it holds {abs(100 * (a - b) / b):.0f}% {'less' if a < b else 'more'} "
+                f"stock (on hand {_fmt(a)} vs {_fmt(b)})"
+            )
+    return text
+
+
+def explain_ranking(df: pd.DataFrame) -> str | None:
+    """A few sentences on why the ranking (``df`` sorted by cost) comes out as it does: the
+    cheapest configuration against the runner-up and the worst, component by component."""
+    if len(df) < 2:
+        return None
+    parts = _components(df)
+    best = df.iloc[0]
+    text = (
+        f"{best['configuration']} is cheapest: {_fmt(best['cost_per_period'])} ± "
+        f"{_fmt(best['cost_per_period_ci95'], 2)} per period, "
+        f"{_compare(best, df.iloc[1], parts)}."
+    )
+    if len(df) > 2:
+        text += f" Against the most expensive it is {_compare(best, df.iloc[-1], parts)}."
+    if "fill_rate" in df:
+        text += (
+            f" Fill rate: {_fmt(best['fill_rate'])} vs {_fmt(df.iloc[1]['fill_rate'])} "
+            f"({df.iloc[1]['configuration']})."
+        )
+    return text
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to four significant digits, inside lists and dicts, for display."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def _parameters_table(pooled: dict[str, dict[str, Any]]) -> pd.DataFrame | None:
+    """Policy parameters in force per configuration (lists summarised as min/median/max, as
+    the run header does); where seeds gave different parameters, the first seed's, noted."""
+    from experiments.run import _describe
+
+    rows = []
+    for configuration, m in pooled.items():
+        params = m.get("policy_parameters")
+        if params is None:
+            continue
+        by_seed = [_rounded(p) for p in m.get("parameters_by_seed") or [params]]
+        params = by_seed[0]
+        if all(p == by_seed[0] for p in by_seed):
+            text = _describe(params)
+        else:  # fitted to each seed's demand
+            text = " | ".join(
+                f"seed {s}: {_describe(p)}" for s, p in zip(m["seeds"], by_seed, strict=True)
+            )
+        rows.append({"configuration": configuration, "policy parameters": text})
+    return pd.DataFrame(rows) if rows else None
 
 
 # ----------------------------------------------------------------------------- report
@@ -509,7 +839,7 @@ class _Doc:
 CSS = " ".join(
     [
         "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}",
-        "table{border-collapse:collapse;margin:1em 0;font-size:13px}",
+        "table{border-collapse:collapse;margin:1em 0;font-size:13px;display:block;overflow-x:auto}",
         "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}",
         "th{background:#f0f0f0}td:nth-child(2),th:nth-child(2){text-align:left}",
         "figure{margin:1em 0}img{max-width:100%}",
@@ -602,15 +932,35 @@ def build_report(
     fig_dir.mkdir(parents=True, exist_ok=True)
     ok = table[table.status == "ok"].copy()
     doc = _Doc(fig_dir)
-    doc.heading(f"Stocklab benchmark report: {sweep_dir.name}", 1)
+    pooled_rows, pooled = pool_seeds(ok) if not ok.empty else (ok, {})
+    network = None
+    if pooled:
+        network = (next(iter(pooled.values())).get("config") or {}).get("network") or {}
+        network = network.get("name") if isinstance(network, dict) else None
+    default = f"Stocklab benchmark report: {sweep_dir.name}"
+    doc.heading(sweep_title(table, network, default), 1)
     doc.para(
         f"{describe(table)}. KPIs are means over replications with 95% confidence "
         "half-widths; costs are per period, summed over SKUs."
     )
+    swept_seeds = _swept(table).get("seed")
+    if swept_seeds and not pooled_rows.empty:
+        reps = sorted(set(pooled_rows["replications"]))
+        per_seed = reps[0] // len(swept_seeds) if len(reps) == 1 else None
+        count = (
+            f"{len(swept_seeds)} × {per_seed} = {reps[0]}"
+            if per_seed and per_seed * len(swept_seeds) == reps[0]
+            else ", ".join(str(r) for r in reps)
+        )
+        doc.para(
+            f"seeds {', '.join(swept_seeds)} pooled as replications: {count} replications per "
+            "configuration. Jobs that differ only in their seed are one configuration; paired "
+            "differences pair replications within each seed (common random numbers)."
+        )
     seeds = set()
     drawn: dict[str, str] = {}
-    if ok["scenario"].nunique() > 1:
-        board, relative = leaderboard(ok, sorted(table["configuration"].unique()))
+    if not pooled_rows.empty and pooled_rows["scenario"].nunique() > 1:
+        board, relative = leaderboard(pooled_rows, sorted(table["configuration"].unique()))
         doc.heading("Leaderboard")
         doc.para(
             "Configurations ranked by their mean rank on cost per period over the scenarios "
@@ -623,17 +973,41 @@ def build_report(
         doc.figure(fig_leaderboard(relative), "relative cost per configuration and scenario")
         matrix = relative.reset_index().rename(columns={"index": "configuration"})
         doc.table(matrix)
-    for scenario, df in ok.groupby("scenario", sort=True):
+    for scenario, df in pooled_rows.groupby("scenario", sort=True) if pooled else []:
         df = df.sort_values("cost_per_period").reset_index(drop=True)
+        metrics = {c: pooled[(scenario, c)] for c in df["configuration"]}
         doc.heading(f"Scenario: {scenario}")
         doc.table(_kpi_table(df))
+        explanation = explain_ranking(df)
+        if explanation:
+            doc.para(explanation)
+        params = _parameters_table(metrics)
+        if params is not None:
+            doc.heading("Policy parameters in force", 3)
+            doc.table(params)
+        front = pareto_front(df["cost_per_period"].to_numpy(float), df["fill_rate"].to_numpy(float))
         doc.figure(
             fig_cost_vs_fill(df, f"cost vs fill rate — {scenario}"),
             "cost vs fill rate with 95% CI bars and Pareto front",
         )
+        if len(front) == 1 and len(df) > 1:
+            doc.para(
+                f"No Pareto front to draw: {df['configuration'].iloc[front[0]]} is both "
+                "cheapest and best served, so it dominates every other configuration."
+            )
         doc.figure(
             fig_cost_breakdown(df, f"cost breakdown — {scenario}"),
             "cost breakdown per configuration",
+        )
+        doc.figure(
+            fig_sku_fill(
+                {
+                    r["configuration"]: sku_fill_rates(r["paths"], metrics[r["configuration"]])
+                    for _, r in df.iterrows()
+                },
+                f"fill rate across SKUs (demand-facing nodes) — {scenario}",
+            ),
+            "distribution of per-SKU fill rates per configuration",
         )
         doc.figure(
             fig_trajectories(df, sample_skus, f"sample SKUs, replication 0 — {scenario}"),
@@ -643,13 +1017,12 @@ def build_report(
             fig_accuracy_vs_cost(df, f"forecast accuracy vs cost — {scenario}"),
             "forecast accuracy vs cost",
         )
-        metrics = {
-            job["configuration"]: load_metrics(Path(job["path"])) for _, job in df.iterrows()
-        }
-        seeds.update(m.get("seed") for m in metrics.values())
+        for m in metrics.values():
+            seeds.update(m.get("seeds") or [m.get("seed")])
         _network_section(doc, metrics, scenario, drawn)
         per_rep = {
-            c: {k: v["per_replication"] for k, v in m["kpis"].items()} for c, m in metrics.items()
+            c: {k: v.get("by_seed") or v["per_replication"] for k, v in m["kpis"].items()}
+            for c, m in metrics.items()
         }
         pairs = pd.concat(
             [

@@ -45,7 +45,8 @@ CHROMIUM_NAMES = (
 # base-stock and a forecast-driven contender (a forecaster beside base-stock is refused)
 SWEEP = ["contender=base_stock,naive", "network.lead_time=1,2"]
 CONFIGURATIONS = ("contender=base_stock", "contender=naive")
-FIGURES_PER_SCENARIO = 4  # cost vs fill rate, cost breakdown, trajectories, accuracy vs cost
+#: cost vs fill rate, cost breakdown, per-SKU fill rates, trajectories, accuracy vs cost
+FIGURES_PER_SCENARIO = 5
 BROWSER_TIMEOUT_S = 60
 FACTS_ID = "stocklab-rendered-facts"
 
@@ -231,7 +232,11 @@ def facts(chromium, report, tmp_path_factory) -> dict:
 def test_report_opens_with_its_title_and_sections(facts, report):
     assert facts["title"] == "Stocklab report"
     headings = [(h["level"], h["text"]) for h in facts["headings"]]
-    assert headings[0] == (1, f"Stocklab benchmark report: {report.parent.name}")
+    # the title says what was swept (contenders, and the scenario key that varies)
+    assert headings[0] == (
+        1,
+        "contender=base_stock, naive on network=warehouse, 2 scenarios (network.lead_time=1, 2)",
+    )
     scenarios = [t for level, t in headings if level == 2 and t.startswith("Scenario:")]
     assert len(scenarios) == 2
     assert any("network.lead_time=1" in s for s in scenarios)
