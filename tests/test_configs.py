@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from experiments.run import run
-from policies.base import PlanningContext, check_policy
-from tests.conftest import CONF, ROOT, SHORT, compose_config
+from policies.base import check_policy
+from tests.conftest import CONF, ROOT, SHORT, compose_config, poisson_context
 
 
 def _names(group: str) -> list[str]:
@@ -90,24 +90,7 @@ def test_contender_config_runs(contender, tmp_path):
 
 
 def _context(n=6):
-    rng = np.random.default_rng(3)
-    mean = rng.uniform(2, 30, n)
-    ones = np.ones(n)
-    return PlanningContext(
-        n_skus=n,
-        demand_family="poisson",
-        demand_mean=mean,
-        demand_std=np.sqrt(mean),
-        lead_time_mean=2 * ones,
-        lead_time_std=0 * ones,
-        review_period=1,
-        holding=ones,
-        backorder=9 * ones,
-        lost_sale=9 * ones,
-        order_fixed=20 * ones,
-        unit=0 * ones,
-        unmet_demand="backorder",
-    )
+    return poisson_context(np.random.default_rng(3).uniform(2, 30, n))
 
 
 @pytest.mark.parametrize("policy", _names("policy"))

@@ -3,14 +3,12 @@ with one line naming the extra; the rest of Stocklab does not need it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 HIDE = textwrap.dedent(
     """
@@ -31,15 +29,7 @@ def _run(tmp_path, args: list[str]) -> subprocess.CompletedProcess:
     hooks = tmp_path / "hooks"
     hooks.mkdir(exist_ok=True)
     (hooks / "sitecustomize.py").write_text(HIDE)
-    env = dict(os.environ, PYTHONPATH=f"{hooks}{os.pathsep}{ROOT}")
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.run", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(args, pythonpath=(hooks,))
 
 
 @pytest.mark.cli

@@ -31,7 +31,7 @@ from forecasters.base import Forecast
 from policies.base import InventoryState, PlanningContext
 from policies.eoq import EOQ
 from policies.forecast_order_up_to import ForecastOrderUpTo
-from tests.conftest import CONF, ROOT, TINY, compose_config, run_cli
+from tests.conftest import CONF, ROOT, TINY, compose_config, poisson_context, run_cli
 
 #: A run of a second or so, with the policy whose service level is derived from costs.
 RUN = [*TINY, "policy=eoq"]
@@ -199,23 +199,7 @@ def test_harness_settings_without_a_forecaster_are_no_forecaster(tmp_path):
 
 
 def _context(n: int = 5) -> PlanningContext:
-    mean = np.linspace(3, 20, n)
-    ones = np.ones(n)
-    return PlanningContext(
-        n_skus=n,
-        demand_family="poisson",
-        demand_mean=mean,
-        demand_std=np.sqrt(mean),
-        lead_time_mean=2 * ones,
-        lead_time_std=0 * ones,
-        review_period=1,
-        holding=ones,
-        backorder=9 * ones,
-        lost_sale=9 * ones,
-        order_fixed=20 * ones,
-        unit=0 * ones,
-        unmet_demand="backorder",
-    )
+    return poisson_context(np.linspace(3, 20, n))
 
 
 def _policy_names() -> list[str]:

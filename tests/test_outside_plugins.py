@@ -6,15 +6,13 @@ and a wrong key lists the keys that class accepts."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import poisson_context, run_cli
 
 POLICY = textwrap.dedent(
     '''
@@ -86,15 +84,7 @@ def user_package(tmp_path_factory):
 
 
 def _run(root, args: list[str]) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=f"{root}{os.pathsep}{ROOT}")
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.run", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(args, pythonpath=(root,))
 
 
 QUICK = ["n_skus=3", "horizon=60", "warmup=10", "replications=2", "progress=false"]
@@ -102,28 +92,13 @@ QUICK = ["n_skus=3", "horizon=60", "warmup=10", "replications=2", "progress=fals
 
 def test_the_contract_checkers_accept_the_user_classes(user_package, monkeypatch):
     from forecasters.base import check_forecaster
-    from policies.base import PlanningContext, check_policy
+    from policies.base import check_policy
 
     monkeypatch.syspath_prepend(str(user_package))
     from myinventory.forecasters import LastWeekMean
     from myinventory.policies import HalfGap
 
-    ones = np.ones(3)
-    context = PlanningContext(
-        n_skus=3,
-        demand_family="poisson",
-        demand_mean=5 * ones,
-        demand_std=np.sqrt(5) * ones,
-        lead_time_mean=2 * ones,
-        lead_time_std=0 * ones,
-        review_period=1,
-        holding=ones,
-        backorder=9 * ones,
-        lost_sale=9 * ones,
-        order_fixed=0 * ones,
-        unit=0 * ones,
-        unmet_demand="backorder",
-    )
+    context = poisson_context(np.full(3, 5.0), order_fixed=0.0)
     check_policy(HalfGap(target=40), context)
     check_forecaster(LastWeekMean(window=5))
 
