@@ -57,8 +57,21 @@ def _cli(
     if ulimit_kb is not None:
         cmd = ["bash", "-c", f'ulimit -f {ulimit_kb}; exec "$@"', "bash", *cmd]
     return subprocess.run(
-        cmd, cwd=ROOT, env=_env(fault), capture_output=True, text=True, timeout=180
+        cmd,
+        cwd=ROOT,
+        env=_env(fault),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """Ctrl-C acts in the child whatever the suite was started from: a shell without job
+    control starts background jobs with SIGINT ignored, children inherit that, and Python
+    then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _popen(args: list[str]) -> subprocess.Popen:
@@ -69,6 +82,7 @@ def _popen(args: list[str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
