@@ -92,28 +92,29 @@ class RunResult:
     network: dict[str, Any] = field(default_factory=dict)
 
 
+def _reaching(
+    top: Any, i: int, moments: Callable[[int], tuple[np.ndarray, np.ndarray]], zero: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of the customer demand that reaches node ``i``: the summed demand of
+    the demand-facing nodes ``j`` at or below it (``moments(j)``, each counted by the units
+    of the node's item it takes), stores independent; ``zero`` gives the shape."""
+    terms = [(top.content[i, j], int(j)) for j in top.demand_nodes if top.content[i, j] > 0]
+    if len(terms) == 1 and terms[0][0] == 1.0:  # one store below: single, serial
+        return moments(terms[0][1])
+    m = sum((c * moments(j)[0] for c, j in terms), zero)
+    v = sum(((c * moments(j)[1]) ** 2 for c, j in terms), zero)
+    return np.asarray(m, dtype=float), np.sqrt(v)
+
+
 def _node_demand(scenario: Scenario) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Mean and std of the customer demand that reaches each node: the summed demand of the
-    demand-facing nodes at or below it (each counted by the units of the node's item it
-    takes; the model's :meth:`~sim.demand.DemandModel.moments_at` each), stores independent."""
+    """Mean and std per period of the customer demand that reaches each node
+    (:func:`_reaching`; the model's :meth:`~sim.demand.DemandModel.moments_at` each)."""
     net, demand = scenario.network, scenario.demand
     top = net.topology
     facing = {int(j): demand.moments_at(net.nodes[j]) for j in top.demand_nodes}
-    means, stds = [], []
-    for i in range(top.n_nodes):
-        terms = [
-            (top.content[i, j], facing[int(j)]) for j in top.demand_nodes if top.content[i, j] > 0
-        ]
-        if len(terms) == 1 and terms[0][0] == 1.0:  # one store below: single, serial
-            means.append(terms[0][1][0])
-            stds.append(terms[0][1][1])
-            continue
-        zero = np.zeros(scenario.n_skus)
-        m = sum((c * mom[0] for c, mom in terms), zero)
-        v = sum(((c * mom[1]) ** 2 for c, mom in terms), zero)
-        means.append(np.asarray(m, dtype=float))
-        stds.append(np.sqrt(v))
-    return means, stds
+    zero = np.zeros(scenario.n_skus)
+    pairs = [_reaching(top, i, facing.__getitem__, zero) for i in range(top.n_nodes)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def planning_contexts(scenario: Scenario, horizon: int | None = None) -> NetworkContext:
@@ -127,19 +128,14 @@ def planning_contexts(scenario: Scenario, horizon: int | None = None) -> Network
     means, stds = _node_demand(scenario)
     facing: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
+    def path_at(j: int) -> tuple[np.ndarray, np.ndarray]:
+        if j not in facing:
+            facing[j] = scenario.demand.moments_path_at(net.nodes[j], 0, horizon)
+        return facing[j]
+
     def node_path(i: int) -> tuple[np.ndarray, np.ndarray]:
         """Node ``i``'s per-period demand, computed when a policy asks for it."""
-        top = net.topology
-        terms = [(top.content[i, j], int(j)) for j in top.demand_nodes if top.content[i, j] > 0]
-        for _, j in terms:
-            if j not in facing:
-                facing[j] = scenario.demand.moments_path_at(net.nodes[j], 0, horizon)
-        if len(terms) == 1 and terms[0][0] == 1.0:  # one store below: single, serial
-            return facing[terms[0][1]]
-        zero = np.zeros((horizon, n))
-        m = sum((c * facing[j][0] for c, j in terms), zero)
-        v = sum(((c * facing[j][1]) ** 2 for c, j in terms), zero)
-        return m, np.sqrt(v)
+        return _reaching(net.topology, i, path_at, np.zeros((horizon, n)))
 
     # goods that keep one period: every unit left at a period's end is thrown away, so a
     # policy plans with overage cost holding + waste (the newsvendor of a perishable good;
