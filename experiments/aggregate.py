@@ -142,7 +142,8 @@ def load_metrics(job_dir: Path) -> dict[str, Any] | None:
     return read_metrics(job_dir) if path.exists() else None
 
 
-def _split(override: str) -> tuple[str, str]:
+def split_override(override: str) -> tuple[str, str]:
+    """``key=value`` (with Hydra's ``+``/``~`` prefix dropped from the key) as its parts."""
     key, _, value = override.partition("=")
     return key.lstrip("+~"), value
 
@@ -192,7 +193,7 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
             overrides = expected[num]
         row: dict[str, Any] = {"job": num, "overrides": " ".join(overrides or [])}
         for o in overrides or []:
-            key, value = _split(o)
+            key, value = split_override(o)
             row[key] = value
         row["status"], record = job_status(job_dir)
         if row["status"] == "ok":
@@ -216,7 +217,7 @@ def _override_keys(rows: list[dict[str, Any]]) -> set[str]:
     keys: set[str] = set()
     for r in rows:
         for o in r["overrides"].split():
-            keys.add(_split(o)[0])
+            keys.add(split_override(o)[0])
     return keys
 
 

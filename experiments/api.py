@@ -38,6 +38,7 @@ from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.aggregate import split_override
 from policies.base import Policy
 from sim.runner import RunResult, Scenario
 from sim.runner import simulate as _simulate
@@ -180,14 +181,16 @@ def _label(overrides: Sequence[str]) -> str:
     return " ".join(overrides) if overrides else "(defaults)"
 
 
-def _tidy(rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
+def _tidy(rows: list[dict[str, Any]], runs: list[list[str]]) -> pd.DataFrame:
+    """The sweep table: ``rows`` under the overridden keys of all ``runs``, in order."""
+    keys = list(dict.fromkeys(split_override(o)[0] for overrides in runs for o in overrides))
     columns = ["configuration", *keys, "status", "kpi", "mean", "ci95"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _split(override: str) -> tuple[str, str]:
-    key, _, value = override.partition("=")
-    return key.lstrip("+~"), value
+def _base(overrides: list[str]) -> dict[str, Any]:
+    """A run's label and its overrides as columns, the start of each of its rows."""
+    return {"configuration": _label(overrides), **dict(map(split_override, overrides))}
 
 
 def sweep(configurations: Iterable[Sequence[str]], *, progress: bool = True) -> pd.DataFrame:
@@ -198,7 +201,6 @@ def sweep(configurations: Iterable[Sequence[str]], *, progress: bool = True) -> 
     for c in configurations:
         if isinstance(c, str) or not all(isinstance(o, str) for o in c):
             raise TypeError("each configuration must be a list of overrides, e.g. ['policy=ss']")
-    keys = list(dict.fromkeys(_split(o)[0] for c in configurations for o in c))
     rows: list[dict[str, Any]] = []
     bar = None
     if progress:
@@ -211,7 +213,7 @@ def sweep(configurations: Iterable[Sequence[str]], *, progress: bool = True) -> 
                 result = run(overrides)
             except Exception as exc:
                 raise type(exc)(f"{_label(overrides)}: {exc}") from exc
-            base = {"configuration": _label(overrides), **dict(map(_split, overrides))}
+            base = _base(overrides)
             for kpi, row in result.kpis.iterrows():
                 rows.append(base | {"status": "ok", "kpi": kpi} | row[["mean", "ci95"]].to_dict())
             if bar is not None:
@@ -219,7 +221,7 @@ def sweep(configurations: Iterable[Sequence[str]], *, progress: bool = True) -> 
     finally:
         if bar is not None:
             bar.close()
-    return _tidy(rows, keys)
+    return _tidy(rows, configurations)
 
 
 def _load_run(path: Path) -> Result:
@@ -250,21 +252,19 @@ def _load_sweep(path: Path) -> pd.DataFrame:
     from experiments.aggregate import collect
 
     jobs = collect(path)
-    keys: list[str] = []
+    runs: list[list[str]] = []
     rows: list[dict[str, Any]] = []
     for _, job in jobs.iterrows():
         overrides = job["overrides"].split() if job["overrides"] else []
-        for o in overrides:
-            if _split(o)[0] not in keys:
-                keys.append(_split(o)[0])
-        base = {"configuration": _label(overrides), **dict(map(_split, overrides))}
+        runs.append(overrides)
+        base = _base(overrides)
         if job["status"] != "ok":
             rows.append(base | {"status": job["status"], "kpi": None})
             continue
         record = json.loads((Path(job["path"]) / "metrics.json").read_text())
         for kpi, k in record["kpis"].items():
             rows.append(base | {"status": "ok", "kpi": kpi, "mean": k["mean"], "ci95": k["ci95"]})
-    return _tidy(rows, keys)
+    return _tidy(rows, runs)
 
 
 def load(path: str | Path) -> Result | pd.DataFrame:
