@@ -206,12 +206,15 @@ class StocklabEnv(gymnasium.Env):
             self._env.step()
         return self._paused_at is not None
 
+    def _kpis(self, out) -> dict[str, float]:
+        """The replication's KPIs from an engine output, as the CLI computes them."""
+        return replication_kpis(out, self._scenario.costs, self._scenario.unmet_demand)
+
     def _cost_so_far(self) -> float:
         sim = self._sim
         if sim.n_measured == 0:
             return 0.0
-        kpis = replication_kpis(sim.output(), self._scenario.costs, self._scenario.unmet_demand)
-        return kpis["cost_per_period"] * sim.n_measured
+        return self._kpis(sim.output())["cost_per_period"] * sim.n_measured
 
     # ------------------------------------------------------------------ gymnasium
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -239,20 +242,18 @@ class StocklabEnv(gymnasium.Env):
             )
         np.maximum(orders, 0.0, out=self._orders)
         self._resume.succeed()
-        running = self._advance()
-        cost = self._cost_so_far() if running else self._final_cost()
+        if self._advance():
+            cost, kpis = self._cost_so_far(), None
+        else:  # the run is over: its output, and the KPIs once
+            kpis = self._kpis(self._out[0])
+            cost = kpis["cost_per_period"] * self._sim.n_measured
         reward = -(cost - self._cost)
         self._cost = cost
         info: dict[str, Any] = {"cost": cost}
-        if not running:
-            out = self._out[0]
-            info["kpis"] = replication_kpis(out, self._scenario.costs, self._scenario.unmet_demand)
+        if kpis is not None:
+            info["kpis"] = kpis
             return self._last_observation(), float(reward), False, True, info
         return self._observe(), float(reward), False, False, info
-
-    def _final_cost(self) -> float:
-        kpis = replication_kpis(self._out[0], self._scenario.costs, self._scenario.unmet_demand)
-        return kpis["cost_per_period"] * self._sim.n_measured
 
     # ------------------------------------------------------------------ observation
     def _observe(self) -> dict[str, np.ndarray]:

@@ -161,7 +161,7 @@ def distribution_levels(context: NetworkContext, given: list) -> list[np.ndarray
         )
         if key not in cache:
             sol = distribution_search_exact(
-                *(np.array(x) if isinstance(x, tuple) else x for x in key[:6]),
+                *key[:6],  # rates, lead times, holding and backorder rates (tuples)
                 warehouse_level=fixed_0,
                 store_levels=list(key[7]),
             )
