@@ -37,6 +37,10 @@ apply to it. Parameters whose own value is a mapping are listed in ``mapping_par
 parameters and the state: the engine then stacks the policies of neighbouring nodes into
 one (:func:`stack_policies`) and decides for all of them in one call, with 2-D state
 arrays (nodes x SKUs). ``uses_echelon = True`` asks the engine for echelon positions.
+``columnwise = True`` declares that each SKU's order depends on that SKU's column only:
+array parameters hold SKUs on their last axis (or broadcast over them) and nothing is
+remembered between calls. The runner then advances several replications side by side as
+more columns of one run (:func:`take_columns`, :func:`sim.runner.simulate`).
 
 Constructor parameters are keyword-only and are the YAML keys one to one; ``__init__``
 validates them and names the bad key and value in the error. :func:`check_policy` checks
@@ -68,6 +72,7 @@ __all__ = [
     "finite_param",
     "stack_policies",
     "can_stack",
+    "take_columns",
 ]
 
 
@@ -297,6 +302,8 @@ class Policy(ABC):
     mapping_params: tuple[str, ...] = ()
     #: ``order_quantity`` works entry by entry (see the module docstring).
     elementwise: bool = False
+    #: Each SKU's order depends on its own column only (see the module docstring).
+    columnwise: bool = False
     #: The policy reads ``state.echelon_position``.
     uses_echelon: bool = False
     #: ``order_quantity`` uses its ``forecast`` argument: the run needs a forecaster, and a
@@ -490,3 +497,23 @@ def check_policy(
             if not np.array_equal(before, after):
                 raise AssertionError("order_quantity modified its input state")
     return prepared
+
+
+def take_columns(policy: Policy, n_skus: int, columns: np.ndarray) -> Policy | None:
+    """The prepared, ``columnwise`` ``policy`` of ``n_skus`` SKUs re-indexed to
+    ``columns`` (SKU indices, repeats allowed: ``np.tile(np.arange(n), R)`` runs R
+    replications side by side). None where the policy is not columnwise or one of its
+    array parameters does not end in an SKU axis (nor broadcasts over one)."""
+    if not policy.columnwise:
+        return None
+    taken = copy.copy(policy)
+    for name in policy.param_names:
+        value = getattr(policy, name)
+        if not isinstance(value, np.ndarray) and np.ndim(value) > 0 and np.size(value) > 1:
+            return None  # a list or tuple of values: not a prepared per-SKU array
+        if not isinstance(value, np.ndarray) or value.ndim == 0 or value.shape[-1] == 1:
+            continue  # a scalar (or size-1 axis) broadcasts over any columns
+        if value.shape[-1] != n_skus:
+            return None
+        setattr(taken, name, value[..., columns])
+    return taken

@@ -60,6 +60,7 @@ class BaseStock(Policy):
     """Order ``max(level - position, 0)`` at every review."""
 
     param_names = ("level",)
+    columnwise = True
     level_names = ("level",)
     elementwise = True
 

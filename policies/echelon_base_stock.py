@@ -29,6 +29,7 @@ class EchelonStage(Policy):
     """One stage of an echelon base-stock policy: order ``level - echelon position``."""
 
     param_names = ("level",)
+    columnwise = True
     elementwise = True
     uses_echelon = True
 

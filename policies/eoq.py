@@ -50,6 +50,7 @@ class EOQ(Policy):
     """(r, Q) with ``Q`` from the EOQ formula."""
 
     param_names = ("r", "q", "service_level", "variant")
+    columnwise = True
     optional_names = ("service_level",)
 
     def __init__(

@@ -19,6 +19,7 @@ from policies.optimal import eoq
 
 class MinMax(Policy):
     param_names = ("min", "max", "pack_size", "service_level")
+    columnwise = True
     level_names = ("max",)
 
     def __init__(

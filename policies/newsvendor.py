@@ -21,6 +21,7 @@ DISTRIBUTIONS = ("auto", "normal", "poisson")
 
 class Newsvendor(Policy):
     param_names = ("level", "critical_ratio", "distribution")
+    columnwise = True
     level_names = ("level",)
     optional_names = ("critical_ratio",)
 

@@ -44,6 +44,7 @@ class RQ(Policy):
     """Reorder point ``r``, batch size ``q``."""
 
     param_names = ("r", "q")
+    columnwise = True
     elementwise = True
 
     def __init__(

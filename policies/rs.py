@@ -26,6 +26,7 @@ class RS(Policy):
     """Order ``max(level - position, 0)`` once every ``review_period`` periods."""
 
     param_names = ("review_period", "level")
+    columnwise = True
     level_names = ("level",)
 
     def __init__(self, *, review_period: int = 7, level: float | list[float] | None = None):

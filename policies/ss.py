@@ -257,6 +257,7 @@ class PeriodSS(Policy):
     :meth:`SS.prepare` with ``horizon_dp: true``."""
 
     param_names = ("s", "S")
+    columnwise = True
 
     def __init__(self, *, s: np.ndarray, S: np.ndarray):
         s, S = np.asarray(s, dtype=float), np.asarray(S, dtype=float)
@@ -292,6 +293,7 @@ class SS(Policy):
     docstring)."""
 
     param_names = ("s", "S", "horizon_dp")
+    columnwise = True
     level_names = ("S",)
     elementwise = True
 

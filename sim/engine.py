@@ -219,6 +219,7 @@ class PeriodicSimulation:
         warmup: int,
         initial_on_hand: list[np.ndarray],
         trace_skus: int = 0,
+        trace_columns: np.ndarray | None = None,
         forecast_drivers=None,
         queues: dict[int, object] | None = None,
         disruption=None,
@@ -238,6 +239,12 @@ class PeriodicSimulation:
         self.warmup = int(warmup)
         self.initial_on_hand = [np.asarray(x, dtype=float).copy() for x in initial_on_hand]
         self.trace_skus = min(int(trace_skus), self.n_skus)
+        # the traced columns: the first ``trace_skus``, or the given ones (replications
+        # run side by side trace the first SKUs of each: sim.runner)
+        self.tcols: slice | np.ndarray = slice(0, self.trace_skus)
+        if trace_columns is not None:
+            self.tcols = np.asarray(trace_columns, dtype=np.int64)
+            self.trace_skus = int(self.tcols.size)
         self.queues = queues or {}
         self.plan = disruption
         self.shelf_life = None if shelf_life is None else _shelf_life(shelf_life, self.n_skus)
@@ -551,9 +558,8 @@ class PeriodicSimulation:
         if measured:
             self.tot_waste[rows] += waste
         if self.traces is not None:
-            k = self.trace_skus
             for i in np.arange(len(self.traces))[rows]:
-                self.traces[i].fields["waste"][t] = self.waste[i, :k]
+                self.traces[i].fields["waste"][t] = self.waste[i, self.tcols]
 
     def account(self, t: int, d: np.ndarray) -> None:
         """Add end-of-period levels of a measured period to the totals."""
@@ -644,12 +650,11 @@ class PeriodicSimulation:
             for s, queue in self.queues.items():
                 queue.add(self.new_owed[outbound[s]])
         if self.traces is not None:
-            k = self.trace_skus
             top = self.top
             for i, tr in enumerate(self.traces):
-                tr.fields["order"][t] = orders[i, :k]
+                tr.fields["order"][t] = orders[i, self.tcols]
             for s in self.internal_suppliers:
-                asked = self.new_owed[top.outbound[s], :k].sum(axis=0)
+                asked = self.new_owed[top.outbound[s]][:, self.tcols].sum(axis=0)
                 self.traces[s].fields["demand"][t] += asked
 
     def _placer(self, rows: slice):
@@ -760,7 +765,7 @@ class PeriodicSimulation:
             if queue is not None:
                 queue.remove(sent)
             if k:
-                self.traces[s].fields["served"][t] += total[:k]
+                self.traces[s].fields["served"][t] += total[self.tcols]
         owed -= shipped
         if measured and self.supply:
             # units of this period's orders not shipped this period (older orders first)
@@ -802,26 +807,23 @@ class PeriodicSimulation:
 
     # ------------------------------------------------------------------ traces
     def _trace_received(self, t: int, got: np.ndarray) -> None:
-        k = self.trace_skus
         for i, tr in enumerate(self.traces):
-            tr.fields["received"][t] = got[i, :k]
+            tr.fields["received"][t] = got[i, self.tcols]
 
     def _trace_demand(self, t: int, d: np.ndarray) -> None:
-        k = self.trace_skus
         for j, i in enumerate(self.top.demand_nodes):
             f = self.traces[i].fields
-            f["demand"][t] = d[j, :k]
-            f["served"][t] = self.served[j, :k]
+            f["demand"][t] = d[j, self.tcols]
+            f["served"][t] = self.served[j, self.tcols]
             if not self.backorder_mode:
-                f["lost"][t] = self.lost[j, :k]
+                f["lost"][t] = self.lost[j, self.tcols]
 
     def _trace_levels(self, t: int) -> None:
-        k = self.trace_skus
         for i, tr in enumerate(self.traces):
             f = tr.fields
-            f["on_hand"][t] = self.on_hand[i, :k]
-            f["backorders"][t] = self.cust_bo[i, :k] + self.owed_out[i, :k]
-            f["on_order"][t] = self.on_order[i, :k]
+            f["on_hand"][t] = self.on_hand[i, self.tcols]
+            f["backorders"][t] = self.cust_bo[i, self.tcols] + self.owed_out[i, self.tcols]
+            f["on_order"][t] = self.on_order[i, self.tcols]
             if self.node_off is not None:
                 f["disrupted"][t] = float(self.node_off[t, i])
 

@@ -15,6 +15,7 @@ forecaster that uses none runs without them, and a warning says the setting was 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,11 +25,11 @@ import numpy as np
 import pandas as pd
 
 from forecasters.base import Forecaster
-from policies.base import NetworkContext, PlanningContext, Policy
+from policies.base import NetworkContext, PlanningContext, Policy, take_columns
 from sim.continuous import ContinuousSimulation
 from sim.demand import YEAR, DemandModel
 from sim.disruption import Disruptions
-from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
+from sim.engine import TRACE_FIELDS, NodeTrace, PeriodicSimulation, SimulationOutput
 from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network
@@ -253,49 +254,53 @@ def simulate(
     exog = exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     node_rep, echelon_rep = [], []
-    for rep in range(replications):
-        drivers = begin_replication(
-            scenario, contexts, policies, streams, rep, horizon, warmup, exog
-        )
-        if scenario.review == "continuous":
-            edge = scenario.network.edges[0]
-            sim = ContinuousSimulation(
-                node=nodes[0],
-                policy=policies[0],
-                n_skus=scenario.n_skus,
-                events=scenario.demand.sample_events(streams.get("demand", rep), float(horizon)),
-                lead_time=edge.lead_time,
-                lead_time_rng=streams.get(f"lead_time/{nodes[0].name}", rep),
-                unmet_demand=scenario.unmet_demand,
-                horizon=float(horizon),
-                warmup=float(warmup),
-                initial_on_hand=initial[0],
-                trace_skus=trace_skus,
-                edge=edge,
+    for batch in replication_batches(scenario, policies, replications, horizon):
+        if len(batch) > 1:
+            done = side_by_side(
+                scenario, policies, streams, batch, horizon, warmup, initial, trace_skus
             )
+            runs = [(rep, out, None) for rep, out in zip(batch, done, strict=True)]
         else:
-            sim = periodic_simulation(
-                scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+            rep = batch[0]
+            drivers = begin_replication(
+                scenario, contexts, policies, streams, rep, horizon, warmup, exog
             )
-        out = sim.run()
-        kpis = replication_kpis(out, scenario.costs, scenario.unmet_demand)
-        if drivers:
-            kpis.update(_forecast_kpis(scenario, drivers))
-            for i, (driver, _) in drivers.items():
-                shifts = pd.DataFrame(driver.shift_table()).assign(replication=rep)
-                if len(drivers) > 1:
-                    shifts = shifts.assign(node=nodes[i].name)
-                shift_frames.append(shifts)
-        per_rep.append(kpis)
-        node_rep.append(node_kpis(out, scenario.costs, scenario.unmet_demand))
-        echelon_rep.append(echelon_kpis(out, scenario.network.topology.echelon))
-        sku_frames.append(sku_kpis(out, scenario.costs, scenario.unmet_demand, rep))
-        if out.traces is not None:
-            trace_frames.append(trace_table(out, rep))
-        if keep_outputs:
-            outputs.append(out)
-        if progress is not None:
-            progress(1)
+            runs = [
+                (
+                    rep,
+                    _one_replication(
+                        scenario,
+                        policies,
+                        streams,
+                        rep,
+                        horizon,
+                        warmup,
+                        initial,
+                        trace_skus,
+                        drivers,
+                    ),
+                    drivers,
+                )
+            ]
+        for rep, out, drivers in runs:
+            kpis = replication_kpis(out, scenario.costs, scenario.unmet_demand)
+            if drivers:
+                kpis.update(_forecast_kpis(scenario, drivers))
+                for i, (driver, _) in drivers.items():
+                    shifts = pd.DataFrame(driver.shift_table()).assign(replication=rep)
+                    if len(drivers) > 1:
+                        shifts = shifts.assign(node=nodes[i].name)
+                    shift_frames.append(shifts)
+            per_rep.append(kpis)
+            node_rep.append(node_kpis(out, scenario.costs, scenario.unmet_demand))
+            echelon_rep.append(echelon_kpis(out, scenario.network.topology.echelon))
+            sku_frames.append(sku_kpis(out, scenario.costs, scenario.unmet_demand, rep))
+            if out.traces is not None:
+                trace_frames.append(trace_table(out, rep))
+            if keep_outputs:
+                outputs.append(out)
+            if progress is not None:
+                progress(1)
     return RunResult(
         kpis=summarize(per_rep),
         per_replication=per_rep,
@@ -309,6 +314,41 @@ def simulate(
         echelons={k: summarize([r[k] for r in echelon_rep]) for k in echelon_rep[0]},
         network=describe_network(scenario.network),
     )
+
+
+def _one_replication(
+    scenario: Scenario,
+    policies: list[Policy],
+    streams: Streams,
+    rep: int,
+    horizon: int,
+    warmup: int,
+    initial: list[np.ndarray],
+    trace_skus: int,
+    drivers: dict[int, tuple[ForecastDriver, str]] | None,
+) -> SimulationOutput:
+    """Replication ``rep`` on its own (continuous review, or periodic)."""
+    if scenario.review == "continuous":
+        nodes = scenario.network.nodes
+        edge = scenario.network.edges[0]
+        sim = ContinuousSimulation(
+            node=nodes[0],
+            policy=policies[0],
+            n_skus=scenario.n_skus,
+            events=scenario.demand.sample_events(streams.get("demand", rep), float(horizon)),
+            lead_time=edge.lead_time,
+            lead_time_rng=streams.get(f"lead_time/{nodes[0].name}", rep),
+            unmet_demand=scenario.unmet_demand,
+            horizon=float(horizon),
+            warmup=float(warmup),
+            initial_on_hand=initial[0],
+            trace_skus=trace_skus,
+            edge=edge,
+        )
+        return sim.run()
+    return periodic_simulation(
+        scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+    ).run()
 
 
 def begin_replication(
@@ -377,21 +417,7 @@ def periodic_simulation(
     allocation draws of every supplier with several customers."""
     net = scenario.network
     top = net.topology
-    demand = np.stack(
-        [
-            scenario.demand.sample_at(nd, streams.get(nd.demand_stream, rep), 0, horizon)
-            for nd in (net.nodes[j] for j in top.demand_nodes)
-        ],
-        axis=1,
-    )
-    lead_times = []
-    for e, edge in enumerate(net.edges):
-        model = edge.lead_time
-        if model.constant is not None:
-            lead_times.append(model.constant)
-        else:
-            key = net.lead_time_stream(e)
-            lead_times.append(model.sample(streams.get(f"lead_time/{key}", rep), horizon))
+    demand, lead_times = _draw(scenario, streams, rep, horizon)
     queues = {}
     for s in range(top.n_nodes):
         out = top.outbound[s]
@@ -426,6 +452,157 @@ def periodic_simulation(
         shelf_life=scenario.demand.shelf_lives(scenario.n_skus),
         discounts=scenario.costs.discounts,
     )
+
+
+def _draw(scenario: Scenario, streams: Streams, rep: int, horizon: int) -> tuple[np.ndarray, list]:
+    """Replication ``rep``'s demand ``(horizon, demand nodes, SKUs)`` and lead times (per
+    edge: the constant, or a ``(horizon, SKUs)`` grid), from their named streams."""
+    net = scenario.network
+    demand = np.stack(
+        [
+            scenario.demand.sample_at(nd, streams.get(nd.demand_stream, rep), 0, horizon)
+            for nd in (net.nodes[j] for j in net.topology.demand_nodes)
+        ],
+        axis=1,
+    )
+    lead_times: list = []
+    for e, edge in enumerate(net.edges):
+        model = edge.lead_time
+        if model.constant is not None:
+            lead_times.append(model.constant)
+        else:
+            key = net.lead_time_stream(e)
+            lead_times.append(model.sample(streams.get(f"lead_time/{key}", rep), horizon))
+    return demand, lead_times
+
+
+#: Replications run side by side only while their columns (replications x SKUs) stay
+#: below this: past a few thousand columns numpy's cost per call is already spread thin,
+#: and wider arrays only leave the cache.
+SIDE_BY_SIDE_COLUMNS = 4096
+#: ... and while their demand (periods x demand nodes x columns, float64) fits in this.
+SIDE_BY_SIDE_BYTES = 256 * 2**20
+
+
+def side_by_side_obstacle(scenario: Scenario, policies: list[Policy]) -> str | None:
+    """Why the replications of this run must run one at a time (None: they need not).
+
+    Side by side, replication ``k`` of ``n`` SKUs is columns ``k n .. k n + n - 1`` of one
+    run. That gives each replication exactly its own result only where nothing couples
+    the columns or draws random numbers during the run."""
+    net = scenario.network
+    top = net.topology
+    if scenario.review != "periodic":
+        return "continuous review steps through events, one replication at a time"
+    if scenario.forecaster is not None:
+        return "forecasters are fitted per replication"
+    if scenario.disruption is not None:
+        return "outages stop whole nodes, drawn per replication"
+    if any(top.outbound[i].size > 1 for i in range(top.n_nodes)):
+        return "allocation at a supplier with several customers draws per replication"
+    if any(nd.capacity is not None for nd in net.nodes):
+        return "a node's capacity is shared by all its SKUs"
+    if not all(p.columnwise for p in policies):
+        return "the policy is not columnwise (policies.base.Policy.columnwise)"
+    return None
+
+
+def replication_batches(
+    scenario: Scenario, policies: list[Policy], replications: int, horizon: int
+) -> list[list[int]]:
+    """The replications in groups that run side by side (groups of one run alone)."""
+    n = scenario.n_skus
+    d = scenario.network.topology.demand_nodes.size
+    per_group = min(SIDE_BY_SIDE_COLUMNS // n, SIDE_BY_SIDE_BYTES // (8 * horizon * d * n))
+    if replications == 1 or per_group < 2 or side_by_side_obstacle(scenario, policies):
+        return [[rep] for rep in range(replications)]
+    reps = list(range(replications))
+    return [reps[i : i + per_group] for i in range(0, replications, per_group)]
+
+
+def side_by_side(
+    scenario: Scenario,
+    policies: list[Policy],
+    streams: Streams,
+    reps: list[int],
+    horizon: int,
+    warmup: int,
+    initial: list[np.ndarray],
+    trace_skus: int = 0,
+) -> list[SimulationOutput]:
+    """Replications ``reps`` as the columns of one periodic run (replication ``reps[k]``
+    is columns ``k n .. k n + n - 1``), each with the demand and lead times of its own
+    streams; one output per replication, equal to running it alone. The caller checks
+    :func:`side_by_side_obstacle` first."""
+    n, width = scenario.n_skus, len(reps)
+    columns = np.tile(np.arange(n), width)
+    taken = [take_columns(p, n, columns) for p in policies]
+    if any(p is None for p in taken):
+        raise ValueError("side_by_side: every policy must be columnwise")
+    demands, grids = [], []
+    for rep in reps:
+        scenario.demand.begin_replication(streams.get("demand", rep))
+        demand, lead_times = _draw(scenario, streams, rep, horizon)
+        demands.append(demand)
+        grids.append(lead_times)
+    lead_times = [
+        per_rep[0] if np.ndim(per_rep[0]) == 0 else np.concatenate(per_rep, axis=1)
+        for per_rep in zip(*grids, strict=True)
+    ]
+    shelf_life = scenario.demand.shelf_lives(n)
+    k = min(int(trace_skus), n)
+    net = scenario.network
+    sim = PeriodicSimulation(
+        nodes=net.nodes,
+        edges=net.edges,
+        topology=net.topology,
+        policies=taken,
+        demand=np.concatenate(demands, axis=-1),
+        lead_times=lead_times,
+        unmet_demand=scenario.unmet_demand,
+        review_period=net.review_period,
+        warmup=warmup,
+        initial_on_hand=[np.tile(x, width) for x in initial],
+        trace_columns=(np.arange(width)[:, None] * n + np.arange(k)).ravel() if k else None,
+        shelf_life=None if shelf_life is None else np.tile(shelf_life, width),
+        discounts=scenario.costs.discounts,
+    )
+    out = sim.run()
+    return [
+        _columns(out, slice(i * n, (i + 1) * n), slice(i * k, (i + 1) * k)) for i in range(width)
+    ]
+
+
+def _columns(out: SimulationOutput, skus: slice, traced: slice) -> SimulationOutput:
+    """The part of ``out`` in SKU columns ``skus`` (traced columns ``traced``)."""
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return value[..., skus]
+        if isinstance(value, list):
+            return [cut(v) for v in value]
+        if isinstance(value, dict):
+            return {key: cut(v) for key, v in value.items()}
+        return value
+
+    totals = [
+        dataclasses.replace(
+            tot, **{f.name: cut(getattr(tot, f.name)) for f in dataclasses.fields(tot)}
+        )
+        for tot in out.totals
+    ]
+    traces = None
+    if out.traces is not None:
+        traces = [
+            NodeTrace({name: arr[:, traced] for name, arr in tr.fields.items()})
+            for tr in out.traces
+        ]
+    parts = {
+        f.name: cut(getattr(out, f.name))
+        for f in dataclasses.fields(out)
+        if f.name not in ("nodes", "edges", "totals", "traces")
+    }
+    return SimulationOutput(nodes=out.nodes, edges=out.edges, totals=totals, traces=traces, **parts)
 
 
 class NotApplicable(ValueError):
