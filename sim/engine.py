@@ -66,6 +66,10 @@ from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim import params
 from sim.network import Edge, Node, PriceSchedule, Topology
 
+#: Run one-node models through the fused period (:meth:`PeriodicSimulation._lean_period`);
+#: False runs them through the general phases (the tests compare the two).
+LEAN = True
+
 __all__ = [
     "NodeTotals",
     "NodeTrace",
@@ -428,8 +432,8 @@ class PeriodicSimulation:
         self.lost_total = z((D, n))
         # a simple network's edge e is node e's supply: its orders are the node's
         self.edge_ordered = self.ordered_total if self.simple else z((E, n))
-        k = self.trace_skus
-        self.traces = [NodeTrace.empty(self.horizon, k) for _ in range(N)] if k else None
+        k, traced = self.trace_skus, self.trace_skus > 0 or not isinstance(self.tcols, slice)
+        self.traces = [NodeTrace.empty(self.horizon, k) for _ in range(N)] if traced else None
         if isinstance(self.demand_rows, slice):
             self.on_hand_view = self.on_hand[self.demand_rows]
             self.cust_bo_view = self.cust_bo[self.demand_rows]
@@ -438,6 +442,21 @@ class PeriodicSimulation:
     def _periods(self, env: simpy.Environment, out: list[SimulationOutput]):
         self._start_state()
         R, warmup = self.review_period, self.warmup
+        if self.lean_ok and self.pause is None:
+            self._lean_layout()
+            if env.peek() == simpy.core.Infinity:
+                # alone in its environment: nothing else is scheduled, and only a running
+                # process could schedule anything, so nothing can interleave; run every
+                # period and move the clock to the horizon at once
+                for t in range(self.horizon):
+                    self._lean_period(t, t >= warmup, t % R == 0)
+                yield env.timeout(self.horizon)
+            else:
+                for t in range(self.horizon):
+                    self._lean_period(t, t >= warmup, t % R == 0)
+                    yield env.timeout(1)
+            out.append(self.output())
+            return
         for t in range(self.horizon):
             measured = t >= warmup
             self.arrive(t)
@@ -465,6 +484,105 @@ class PeriodicSimulation:
         out.append(self.output())
 
     # ------------------------------------------------------------------ phases
+    @property
+    def lean_ok(self) -> bool:
+        """Whether :meth:`_lean_period` may run the periods: one node supplied from outside
+        at a constant lead time, and nothing the lean period leaves out (ages, traces,
+        forecasts, capacities, outages, allocation, kits)."""
+        return (
+            LEAN
+            and self.single
+            and self.simple
+            and self.common_lead is not None
+            and self.ages is None
+            and self.traces is None
+            and not self.drivers
+            and self.edge_cap is None
+            and self.node_cap[0] is None
+            and self.edge_off is None
+            and not self.queues
+        )
+
+    def _lean_layout(self) -> None:
+        """Re-home the one node's state in two blocks of rows, so that the lean period adds
+        up its levels with one call and books an order with one: ``state`` rows on hand,
+        backorders, lost, served, stock-out flag, in transit, on order, ordered in all;
+        ``totals`` rows their measured sums, in the same order (the sums of backorders stay
+        0 under lost sales, and those of lost units under backorders)."""
+        n = self.n_skus
+        state, totals = np.zeros((8, n)), np.zeros((6, n))
+        state[0] = self.on_hand[0]
+        (
+            self.on_hand,
+            self.cust_bo,
+            self.lost,
+            self.served,
+            self.short_row,
+            self.in_transit,
+            self.on_order,
+            self.ordered_total,
+        ) = (state[i : i + 1] for i in range(8))
+        self.edge_ordered = self.ordered_total
+        self.on_hand_view, self.cust_bo_view = self.on_hand, self.cust_bo
+        (
+            self.tot_on_hand,
+            self.tot_backorders,
+            self.tot_lost,
+            self.tot_served,
+            self.tot_stockouts,
+            self.tot_transit,
+        ) = (totals[i : i + 1] for i in range(6))
+        self.lean_levels, self.lean_totals = state[:6], totals
+        self.lean_arrivals = state[5:7]  # in transit, on order: an arrival leaves both
+        self.lean_orders = state[5:8]  # in transit, on order, ordered: an order joins all
+
+    def _lean_period(self, t: int, measured: bool, review: bool) -> None:
+        """One period of a single node supplied from outside (:meth:`_lean_layout`): the
+        phases below (arrive, serve, account, review and order, ship) fused into one call,
+        each state array changed by the same operations in the same order, so with the
+        same results bit for bit. The external supplier ships what it is owed in the
+        period it is ordered, so the orders are the shipments and a period without
+        orders ships nothing."""
+        on_hand, backorders, served = self.on_hand, self.cust_bo, self.served
+        a = self.pipe[t % self.W]
+        self.lean_arrivals -= a
+        on_hand += a
+        a.fill(0.0)
+        d = self.demand[t]
+        if self.backorder_mode:
+            il = self.il
+            np.subtract(on_hand, backorders, out=il)
+            np.maximum(il, 0.0, out=served)
+            np.minimum(served, d, out=served)
+            il -= d
+            np.maximum(il, 0.0, out=on_hand)
+            np.negative(il, out=self.tmp)
+            np.maximum(self.tmp, 0.0, out=backorders)
+        else:
+            np.minimum(on_hand, d, out=served)
+            on_hand -= served
+            np.subtract(d, served, out=self.lost)
+            self.lost_total += self.lost
+        self.served_total += served
+        if measured:
+            self.n_measured += 1
+            np.greater(backorders if self.backorder_mode else self.lost, 0.0, out=self.short_row)
+            self.lean_totals += self.lean_levels
+        if not review:
+            return
+        orders = self.orders
+        state = InventoryState(float(t), on_hand[0], backorders[0], self.on_order[0])
+        orders[0] = self.policies[0].order_quantity(state, None)
+        self.lean_orders += orders
+        if measured:
+            self.tot_orders += orders > 0
+            self.tot_ordered += orders
+            np.multiply(orders, orders, out=self.order_sq)
+            self.tot_ordered_sq += self.order_sq
+            if self.tot_purchase is not None:
+                self.tot_purchase += self.discounts.purchase_cost(orders)
+        self.pipe[(t + self.common_lead) % self.W] += orders
+
     def arrive(self, t: int) -> None:
         """Shipments due in period ``t`` arrive; at assembly nodes, complete kits become
         product."""
