@@ -559,6 +559,10 @@ class DemandModel(ABC):
         and the sizes of orders of the given SKUs. The default raises ``ValueError``.
     ``_columns()``
         Family-specific per-SKU columns for :func:`population_summary`.
+    ``_draw_block(key, start, n_periods, skus, weight)``
+        Optional. Stationary demand of a block of SKUs from counter-based uniforms, the same
+        for a SKU in any block (:meth:`sample_block`); a family that has it lets runs of
+        many SKUs go block by block in bounded memory (:mod:`sim.columns`).
 
     Constructor parameters are keyword-only and are the YAML keys one to one. Every family
     also takes ``shelf_life`` (periods; one number, one per SKU, or null for goods that
@@ -623,6 +627,37 @@ class DemandModel(ABC):
         if node.demand_weight == 1.0:
             return self.sample(rng, start, n_periods)
         return self.sample(rng, start, n_periods, weight=node.demand_weight)
+
+    @property
+    def draws_blocks(self) -> bool:
+        """Whether :meth:`sample_block` can draw any block of SKUs on its own: the family
+        implements ``_draw_block`` and demand is stationary (a modulation multiplier is
+        built for all SKUs at once)."""
+        return type(self)._draw_block is not DemandModel._draw_block and not (
+            self.modulation.active
+        )
+
+    def sample_block(
+        self, node: Any, key: int, start: int, n_periods: int, skus: slice
+    ) -> np.ndarray:
+        """The demand of SKUs ``skus`` at demand-facing ``node`` in periods ``start ..
+        start + n_periods - 1``, ``(n_periods, len(skus))``, from counter-based uniforms
+        keyed by ``key`` (:mod:`sim.sampling`): a SKU's demand is the same whichever
+        block it is drawn in, so a large run can go block by block (:mod:`sim.columns`).
+        Only where :attr:`draws_blocks`."""
+        if not self.draws_blocks:
+            raise ValueError(f"demand '{self.family}' cannot draw SKUs block by block")
+        _check_block(start, n_periods)
+        base, _ = self._ready()
+        skus = slice(*skus.indices(base.shape[0]))
+        return self._draw_block(key, start, n_periods, skus, float(node.demand_weight))
+
+    def _draw_block(
+        self, key: int, start: int, n_periods: int, skus: slice, weight: float
+    ) -> np.ndarray:
+        """Optional: stationary demand of SKUs ``skus`` from counter-based uniforms
+        (:meth:`sample_block`); ``weight`` scales the mean as in :meth:`sample`."""
+        raise NotImplementedError
 
     def moments_at(self, node: Any) -> tuple[np.ndarray, np.ndarray]:
         """Per-SKU mean and std of one period's demand at demand-facing ``node``."""
@@ -849,24 +884,9 @@ class Poisson(DemandModel):
     ) -> None:
         super().__init__(**modulation)
         self._set_mean(mean, mean_spread)
-        self._table: InversionTable | None = None
-        self._table_tried = False
 
     def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
-        self._table, self._table_tried = None, False
         return self._population_means(n_skus, rng)
-
-    def _stationary_table(self) -> InversionTable | None:
-        """Inversion table of the base means, built on first use (None if too large)."""
-        if not self._table_tried:
-            self._table_tried = True
-            base, _ = self._ready()
-            k = _table_support(stats.poisson.isf(TABLE_TAIL, base.max()), base.shape[0])
-            if k is not None:
-                x = np.arange(k, dtype=float)
-                log_pmf = x * np.log(base)[:, None] - base[:, None] - special.gammaln(x + 1.0)
-                self._table = InversionTable(log_pmf)
-        return self._table
 
     def _draw(
         self, rng: np.random.Generator, mult: np.ndarray | None, n_periods: int
@@ -874,10 +894,23 @@ class Poisson(DemandModel):
         base, _ = self._ready()
         if mult is not None:
             return rng.poisson(base * mult).astype(np.float64)
-        table = self._stationary_table()
-        if table is not None:
-            return table.sample(rng, n_periods)
-        return rng.poisson(base, size=(n_periods, base.shape[0])).astype(np.float64)
+        # exact inversion of one uniform per draw, at any mean (sim.sampling): per-SKU
+        # tables built chunk by chunk, so no table budget and no slower fallback
+        from sim.sampling import poisson_inverse
+
+        return poisson_inverse(base, rng.random((n_periods, base.shape[0])))
+
+    def _draw_block(
+        self, key: int, start: int, n_periods: int, skus: slice, weight: float
+    ) -> np.ndarray:
+        from sim.sampling import counter_uniforms, poisson_inverse
+
+        mean = self._ready()[0][skus]
+        if weight != 1.0:
+            mean = mean * weight
+        periods = np.arange(start, start + n_periods)
+        uniforms = counter_uniforms(key, periods, np.arange(skus.start, skus.stop))
+        return poisson_inverse(mean, uniforms)
 
     def _std_at(self, level: np.ndarray) -> np.ndarray:
         return np.sqrt(self._ready()[0] * level)

@@ -10,12 +10,15 @@ A forecaster (for ``policy=forecast_order_up_to``) runs in a fresh copy per repl
 fitted on history drawn before period 0, with the exogenous columns of
 ``forecaster.exog`` when it uses regressors (:class:`sim.forecasting.ExogSource`; a
 forecaster that uses none runs without them, and a warning says the setting was ignored).
+
+Where nothing couples a run's columns, replications of a small model run side by side as
+the columns of one run, and a large assortment runs block by block of SKUs
+(:mod:`sim.columns`); either way each replication's result is the one it gives alone.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,11 +28,12 @@ import numpy as np
 import pandas as pd
 
 from forecasters.base import Forecaster
-from policies.base import NetworkContext, PlanningContext, Policy, take_columns
+from policies.base import NetworkContext, PlanningContext, Policy
+from sim.columns import draw, in_blocks, replication_batches, side_by_side, sku_blocks
 from sim.continuous import ContinuousSimulation
 from sim.demand import YEAR, DemandModel
 from sim.disruption import Disruptions
-from sim.engine import TRACE_FIELDS, NodeTrace, PeriodicSimulation, SimulationOutput
+from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
 from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network
@@ -236,7 +240,9 @@ def simulate(
     keep_outputs: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Simulate ``replications`` independent runs of ``scenario`` under ``policy``."""
+    """Simulate ``replications`` independent runs of ``scenario`` under ``policy``.
+    ``progress`` is called with the replications done since its last call (a fraction of
+    one per SKU block in a run that goes block by block: :mod:`sim.columns`)."""
     for key, value, low in (
         ("horizon", horizon, 1),
         ("warmup", warmup, 0),
@@ -254,34 +260,29 @@ def simulate(
     exog = exog_source(scenario)
     per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
     node_rep, echelon_rep = [], []
+    blocks = sku_blocks(scenario, policies)
     for batch in replication_batches(scenario, policies, replications, horizon):
         if len(batch) > 1:
             done = side_by_side(
                 scenario, policies, streams, batch, horizon, warmup, initial, trace_skus
             )
             runs = [(rep, out, None) for rep, out in zip(batch, done, strict=True)]
+        elif len(blocks) > 1:
+            rep = batch[0]
+            step = None if progress is None else (lambda: progress(1 / len(blocks)))
+            out = in_blocks(
+                scenario, policies, streams, rep, horizon, warmup, initial, blocks, trace_skus, step
+            )
+            runs = [(rep, out, None)]
         else:
             rep = batch[0]
             drivers = begin_replication(
                 scenario, contexts, policies, streams, rep, horizon, warmup, exog
             )
-            runs = [
-                (
-                    rep,
-                    _one_replication(
-                        scenario,
-                        policies,
-                        streams,
-                        rep,
-                        horizon,
-                        warmup,
-                        initial,
-                        trace_skus,
-                        drivers,
-                    ),
-                    drivers,
-                )
-            ]
+            out = _one_replication(
+                scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+            )
+            runs = [(rep, out, drivers)]
         for rep, out, drivers in runs:
             kpis = replication_kpis(out, scenario.costs, scenario.unmet_demand)
             if drivers:
@@ -299,8 +300,8 @@ def simulate(
                 trace_frames.append(trace_table(out, rep))
             if keep_outputs:
                 outputs.append(out)
-            if progress is not None:
-                progress(1)
+            if progress is not None and len(blocks) == 1:
+                progress(1)  # (a run in blocks reports each block)
     return RunResult(
         kpis=summarize(per_rep),
         per_replication=per_rep,
@@ -417,7 +418,7 @@ def periodic_simulation(
     allocation draws of every supplier with several customers."""
     net = scenario.network
     top = net.topology
-    demand, lead_times = _draw(scenario, streams, rep, horizon)
+    demand, lead_times = draw(scenario, streams, rep, horizon)
     queues = {}
     for s in range(top.n_nodes):
         out = top.outbound[s]
@@ -452,157 +453,6 @@ def periodic_simulation(
         shelf_life=scenario.demand.shelf_lives(scenario.n_skus),
         discounts=scenario.costs.discounts,
     )
-
-
-def _draw(scenario: Scenario, streams: Streams, rep: int, horizon: int) -> tuple[np.ndarray, list]:
-    """Replication ``rep``'s demand ``(horizon, demand nodes, SKUs)`` and lead times (per
-    edge: the constant, or a ``(horizon, SKUs)`` grid), from their named streams."""
-    net = scenario.network
-    demand = np.stack(
-        [
-            scenario.demand.sample_at(nd, streams.get(nd.demand_stream, rep), 0, horizon)
-            for nd in (net.nodes[j] for j in net.topology.demand_nodes)
-        ],
-        axis=1,
-    )
-    lead_times: list = []
-    for e, edge in enumerate(net.edges):
-        model = edge.lead_time
-        if model.constant is not None:
-            lead_times.append(model.constant)
-        else:
-            key = net.lead_time_stream(e)
-            lead_times.append(model.sample(streams.get(f"lead_time/{key}", rep), horizon))
-    return demand, lead_times
-
-
-#: Replications run side by side only while their columns (replications x SKUs) stay
-#: below this: past a few thousand columns numpy's cost per call is already spread thin,
-#: and wider arrays only leave the cache.
-SIDE_BY_SIDE_COLUMNS = 4096
-#: ... and while their demand (periods x demand nodes x columns, float64) fits in this.
-SIDE_BY_SIDE_BYTES = 256 * 2**20
-
-
-def side_by_side_obstacle(scenario: Scenario, policies: list[Policy]) -> str | None:
-    """Why the replications of this run must run one at a time (None: they need not).
-
-    Side by side, replication ``k`` of ``n`` SKUs is columns ``k n .. k n + n - 1`` of one
-    run. That gives each replication exactly its own result only where nothing couples
-    the columns or draws random numbers during the run."""
-    net = scenario.network
-    top = net.topology
-    if scenario.review != "periodic":
-        return "continuous review steps through events, one replication at a time"
-    if scenario.forecaster is not None:
-        return "forecasters are fitted per replication"
-    if scenario.disruption is not None:
-        return "outages stop whole nodes, drawn per replication"
-    if any(top.outbound[i].size > 1 for i in range(top.n_nodes)):
-        return "allocation at a supplier with several customers draws per replication"
-    if any(nd.capacity is not None for nd in net.nodes):
-        return "a node's capacity is shared by all its SKUs"
-    if not all(p.columnwise for p in policies):
-        return "the policy is not columnwise (policies.base.Policy.columnwise)"
-    return None
-
-
-def replication_batches(
-    scenario: Scenario, policies: list[Policy], replications: int, horizon: int
-) -> list[list[int]]:
-    """The replications in groups that run side by side (groups of one run alone)."""
-    n = scenario.n_skus
-    d = scenario.network.topology.demand_nodes.size
-    per_group = min(SIDE_BY_SIDE_COLUMNS // n, SIDE_BY_SIDE_BYTES // (8 * horizon * d * n))
-    if replications == 1 or per_group < 2 or side_by_side_obstacle(scenario, policies):
-        return [[rep] for rep in range(replications)]
-    reps = list(range(replications))
-    return [reps[i : i + per_group] for i in range(0, replications, per_group)]
-
-
-def side_by_side(
-    scenario: Scenario,
-    policies: list[Policy],
-    streams: Streams,
-    reps: list[int],
-    horizon: int,
-    warmup: int,
-    initial: list[np.ndarray],
-    trace_skus: int = 0,
-) -> list[SimulationOutput]:
-    """Replications ``reps`` as the columns of one periodic run (replication ``reps[k]``
-    is columns ``k n .. k n + n - 1``), each with the demand and lead times of its own
-    streams; one output per replication, equal to running it alone. The caller checks
-    :func:`side_by_side_obstacle` first."""
-    n, width = scenario.n_skus, len(reps)
-    columns = np.tile(np.arange(n), width)
-    taken = [take_columns(p, n, columns) for p in policies]
-    if any(p is None for p in taken):
-        raise ValueError("side_by_side: every policy must be columnwise")
-    demands, grids = [], []
-    for rep in reps:
-        scenario.demand.begin_replication(streams.get("demand", rep))
-        demand, lead_times = _draw(scenario, streams, rep, horizon)
-        demands.append(demand)
-        grids.append(lead_times)
-    lead_times = [
-        per_rep[0] if np.ndim(per_rep[0]) == 0 else np.concatenate(per_rep, axis=1)
-        for per_rep in zip(*grids, strict=True)
-    ]
-    shelf_life = scenario.demand.shelf_lives(n)
-    k = min(int(trace_skus), n)
-    net = scenario.network
-    sim = PeriodicSimulation(
-        nodes=net.nodes,
-        edges=net.edges,
-        topology=net.topology,
-        policies=taken,
-        demand=np.concatenate(demands, axis=-1),
-        lead_times=lead_times,
-        unmet_demand=scenario.unmet_demand,
-        review_period=net.review_period,
-        warmup=warmup,
-        initial_on_hand=[np.tile(x, width) for x in initial],
-        trace_columns=(np.arange(width)[:, None] * n + np.arange(k)).ravel() if k else None,
-        shelf_life=None if shelf_life is None else np.tile(shelf_life, width),
-        discounts=scenario.costs.discounts,
-    )
-    out = sim.run()
-    return [
-        _columns(out, slice(i * n, (i + 1) * n), slice(i * k, (i + 1) * k)) for i in range(width)
-    ]
-
-
-def _columns(out: SimulationOutput, skus: slice, traced: slice) -> SimulationOutput:
-    """The part of ``out`` in SKU columns ``skus`` (traced columns ``traced``)."""
-
-    def cut(value: Any) -> Any:
-        if isinstance(value, np.ndarray):
-            return value[..., skus]
-        if isinstance(value, list):
-            return [cut(v) for v in value]
-        if isinstance(value, dict):
-            return {key: cut(v) for key, v in value.items()}
-        return value
-
-    totals = [
-        dataclasses.replace(
-            tot, **{f.name: cut(getattr(tot, f.name)) for f in dataclasses.fields(tot)}
-        )
-        for tot in out.totals
-    ]
-    traces = None
-    if out.traces is not None:
-        traces = [
-            NodeTrace({name: arr[:, traced] for name, arr in tr.fields.items()})
-            for tr in out.traces
-        ]
-    parts = {
-        f.name: cut(getattr(out, f.name))
-        for f in dataclasses.fields(out)
-        if f.name not in ("nodes", "edges", "totals", "traces")
-    }
-    return SimulationOutput(nodes=out.nodes, edges=out.edges, totals=totals, traces=traces, **parts)
 
 
 class NotApplicable(ValueError):
