@@ -36,12 +36,12 @@ import numpy as np
 N_SKUS, HORIZON = 10_000, 365
 
 
-def _population(seed: int = 0):
+def _population(seed: int = 0, n_skus: int = N_SKUS):
     from sim.demand import Poisson
     from sim.rng import Streams
 
     demand = Poisson(mean=10.0, mean_spread=0.5)
-    demand.setup(N_SKUS, Streams(seed).get("population"))
+    demand.setup(n_skus, Streams(seed).get("population"))
     return demand
 
 
@@ -67,23 +67,124 @@ def case_a(seed: int = 0) -> dict:
     return {"seconds": dt, "sku_periods": 20_000, "cost": res.kpis["cost_per_period"]["mean"]}
 
 
-def case_b(seed: int = 0) -> dict:
+def case_b(seed: int = 0, n_skus: int = N_SKUS) -> dict:
     from policies.ss import SS
     from sim.network import Costs, Single
     from sim.runner import Scenario, simulate
 
-    demand = _population(seed)
+    demand = _population(seed, n_skus)
     s, S = _ss_parameters(demand.mean())
     scenario = Scenario(
-        Single(lead_time=2), demand, Costs(holding=1, backorder=9, order_fixed=64), n_skus=N_SKUS
+        Single(lead_time=2), demand, Costs(holding=1, backorder=9, order_fixed=64), n_skus=n_skus
     )
     t0 = time.perf_counter()
     res = simulate(scenario, SS(s=s, S=S), horizon=HORIZON, seed=seed)
     dt = time.perf_counter() - t0
     return {
         "seconds": dt,
-        "sku_periods": N_SKUS * HORIZON,
+        "sku_periods": n_skus * HORIZON,
         "cost": res.kpis["cost_per_period"]["mean"],
+    }
+
+
+def case_b_pair(repeat: int = 3) -> dict:
+    """Case (b) and its floor, warm and interleaved: medians and their ratio."""
+    return _interleaved(case_b, case_floor, repeat)
+
+
+def case_b100k(repeat: int = 1) -> dict:
+    """Case (b) with 100,000 SKUs (block by block, sim.columns), after a warm-up run."""
+    case_b(n_skus=100_000)
+    return min((case_b(n_skus=100_000) for _ in range(repeat)), key=lambda r: r["seconds"])
+
+
+def case_b1m(repeat: int = 1) -> dict:
+    """Case (b) with 1,000,000 SKUs, one timed run (after a small warm-up run)."""
+    case_b(n_skus=20_000)
+    return case_b(n_skus=1_000_000)
+
+
+# -- replications side by side (issue #11) --------------------------------------------------
+R_REPS, R_PERIODS = 20, 20_000
+
+
+def case_reps(seed: int = 0) -> dict:
+    """One SKU x 20 replications x 20,000 periods, base-stock S=26, Poisson(10), L=2: the
+    replications run side by side as 20 columns (sim.columns)."""
+    from policies.base_stock import BaseStock
+    from sim.demand import Poisson
+    from sim.network import Costs, Single
+    from sim.runner import Scenario, simulate
+
+    scenario = Scenario(
+        Single(lead_time=2), Poisson(mean=10.0), Costs(holding=1, backorder=9), n_skus=1
+    )
+    t0 = time.perf_counter()
+    res = simulate(scenario, BaseStock(level=26), horizon=R_PERIODS, replications=R_REPS, seed=seed)
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "sku_periods": R_REPS * R_PERIODS,
+        "cost": res.kpis["cost_per_period"]["mean"],
+    }
+
+
+def case_reps_floor(seed: int = 0) -> dict:
+    """The replication case as a bare numpy recursion over 20 columns: the same demand
+    draws (each replication's own stream), no SimPy, no policy object, cost sums only."""
+    from sim.demand import Poisson
+    from sim.rng import Streams
+
+    demand = Poisson(mean=10.0)
+    streams = Streams(seed)
+    demand.setup(1, streams.get("population"))
+    t0 = time.perf_counter()
+    d = np.concatenate(
+        [demand.sample(streams.get("demand", rep), 0, R_PERIODS) for rep in range(R_REPS)],
+        axis=1,
+    )
+    L, W, level = 2, 3, 26.0
+    pipe = np.zeros((W, R_REPS))
+    net = np.full(R_REPS, np.ceil(10.0 * 3))  # on hand - backorders, as initial_stock=auto
+    on_order = np.zeros(R_REPS)
+    cost = np.zeros(R_REPS)
+    for t in range(R_PERIODS):
+        slot = pipe[t % W]
+        net += slot
+        on_order -= slot
+        slot.fill(0.0)
+        net -= d[t]
+        cost += np.maximum(net, 0.0) + 9.0 * np.maximum(-net, 0.0)
+        q = np.maximum(level - net - on_order, 0.0)
+        on_order += q
+        pipe[(t + L) % W] += q
+    dt = time.perf_counter() - t0
+    return {
+        "seconds": dt,
+        "sku_periods": R_REPS * R_PERIODS,
+        "cost": float(cost.mean() / R_PERIODS),
+    }
+
+
+def case_reps_pair(repeat: int = 3) -> dict:
+    """The replication case and its floor, warm and interleaved: medians and their ratio."""
+    return _interleaved(case_reps, case_reps_floor, repeat)
+
+
+def _interleaved(case, floor, repeat: int) -> dict:
+    case(), floor()  # warm both
+    runs, floors = [], []
+    for _ in range(repeat):
+        runs.append(case())
+        floors.append(floor())
+    med, med_floor = (float(np.median([r["seconds"] for r in x])) for x in (runs, floors))
+    return {
+        "seconds": med,
+        "floor_seconds": med_floor,
+        "ratio": med / med_floor,
+        "sku_periods": runs[0]["sku_periods"],
+        "cost": runs[0]["cost"],
+        "floor_cost": floors[0]["cost"],
     }
 
 
@@ -114,7 +215,6 @@ def case_c(seed: int = 0) -> dict:
 
 def case_floor(seed: int = 0) -> dict:
     """Case (b) as a bare numpy loop: the fastest this model can run in numpy."""
-    from sim.leadtime import Deterministic
     from sim.rng import Streams
 
     demand = _population(seed)
@@ -122,9 +222,6 @@ def case_floor(seed: int = 0) -> dict:
     streams = Streams(seed)
     t0 = time.perf_counter()
     d = demand.sample(streams.get("demand", 0), 0, HORIZON)
-    lt = Deterministic(value=2)
-    lt.setup(N_SKUS, streams.get("population/lead_time/store"))
-    lt.sample(streams.get("lead_time/store", 0), HORIZON)
     L, W = 2, 3
     pipe = np.zeros((W, N_SKUS))
     ip = np.ceil(demand.mean() * 3)  # net inventory (on hand - backorders)
@@ -337,112 +434,117 @@ def run_distribution_floor(seed: int = 0) -> dict:
     }
 
 
-def case_d(seed: int = 0, repeat: int = 3) -> dict:
+def case_d(repeat: int = 3) -> dict:
     """Engine and floor of case (d), warm and interleaved: medians and their ratio."""
-    run_distribution(seed), run_distribution_floor(seed)  # warm both
-    engine, floor = [], []
-    for _ in range(repeat):
-        engine.append(run_distribution(seed))
-        floor.append(run_distribution_floor(seed))
-    med_e = float(np.median([r["seconds"] for r in engine]))
-    med_f = float(np.median([r["seconds"] for r in floor]))
-    return {
-        "seconds": med_e,
-        "floor_seconds": med_f,
-        "ratio": med_e / med_f,
-        "sku_periods": engine[0]["sku_periods"],
-        "cost": engine[0]["cost"],
-        "floor_cost": floor[0]["cost"],
-    }
+    return _interleaved(run_distribution, run_distribution_floor, repeat)
 
 
 CASES = {
     "a": case_a,
-    "b": case_b,
     "c": case_c,
-    "floor": case_floor,
     "forecast_ses": case_forecast_ses,
     "forecast_static": case_forecast_static,
-    "d": case_d,
-    "d_engine": run_distribution,
 }
+#: cases that run warm and interleaved with their floor (medians), or warm on their own
+PAIRS = {"reps": case_reps_pair, "b": case_b_pair, "d": case_d}
+LARGE = {"b100k": case_b100k, "b1m": case_b1m}
 
 
 def _child(case: str, repeat: int) -> None:
-    if case == "d":
-        result = case_d(repeat=repeat)
-        result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps(result))
-        return
-    runs = [CASES[case]() for _ in range(repeat)]
-    best = min(runs, key=lambda r: r["seconds"])
-    best["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(best))
+    if case in PAIRS or case in LARGE:
+        result = {**PAIRS, **LARGE}[case](repeat=repeat)
+    else:
+        runs = [CASES[case]() for _ in range(repeat)]
+        result = min(runs, key=lambda r: r["seconds"])
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--repeat", type=int, default=3, help="runs per case; the best is reported")
-    ap.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per case (medians for pairs)")
+    ap.add_argument("--large", action="store_true", help="also run 1,000,000 SKUs (about a minute)")
+    ap.add_argument("--case", choices=sorted({**CASES, **PAIRS, **LARGE}), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.case:
         _child(args.case, args.repeat)
         return 0
+    order = ["a", "reps", "b", "b100k", "c", "forecast_static", "forecast_ses", "d"]
+    if args.large:
+        order.append("b1m")
     results = {}
-    for case in ("a", "b", "floor", "c", "forecast_static", "forecast_ses", "d"):
+    for case in order:
         print(f"running case {case} ...", file=sys.stderr, flush=True)
+        repeat = 1 if case in LARGE else args.repeat
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "experiments.bench",
-                "--case",
-                case,
-                "--repeat",
-                str(args.repeat),
-            ],
+            [sys.executable, "-m", "experiments.bench", "--case", case, "--repeat", str(repeat)],
             capture_output=True,
             text=True,
             check=True,
         )
         results[case] = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"{'case':<8}{'seconds':>10}{'SKU-periods/s':>16}{'peak RSS MiB':>14}")
-    d = results.pop("d")
-    results["d"] = {k: d[k] for k in ("seconds", "sku_periods", "peak_rss_mib")}
-    results["d_floor"] = {
-        "seconds": d["floor_seconds"],
-        "sku_periods": d["sku_periods"],
-        "peak_rss_mib": d["peak_rss_mib"],
-    }
+    rows = {}
     for case, r in results.items():
+        rows[case] = r
+        if "floor_seconds" in r:
+            rows[f"{case}_floor"] = {**r, "seconds": r["floor_seconds"]}
+    print(f"{'case':<16}{'seconds':>10}{'SKU-periods/s':>16}{'peak RSS MiB':>14}")
+    for case, r in rows.items():
         rate = r["sku_periods"] / r["seconds"]
-        print(f"{case:<8}{r['seconds']:>10.3f}{rate:>16,.0f}{r['peak_rss_mib']:>14.0f}")
-    ratio = results["b"]["seconds"] / results["floor"]["seconds"]
+        print(f"{case:<16}{r['seconds']:>10.3f}{rate:>16,.0f}{r['peak_rss_mib']:>14.0f}")
     a_rate = results["a"]["sku_periods"] / results["a"]["seconds"]
-    verdict = "ok" if a_rate >= 25_000 else "MISSED"
-    print(f"\n(a) {a_rate:,.0f} periods/s (target >= 25,000): {verdict}")
-    print(f"(b) / floor = {ratio:.2f}x (target <= 3x): {'ok' if ratio <= 3 else 'MISSED'}")
+    print(f"\n(a) {a_rate:,.0f} periods/s (target >= 25,000): {_verdict(a_rate >= 25_000)}")
+    reps = results["reps"]
+    rate = reps["sku_periods"] / reps["seconds"]
+    print(
+        f"reps: 1 SKU x {R_REPS} replications x {R_PERIODS:,} periods side by side: "
+        f"{rate:,.0f} SKU-periods/s (target >= 1,000,000): {_verdict(rate >= 1e6)}; "
+        f"{reps['ratio']:.2f}x its floor, medians of {args.repeat} interleaved warm runs"
+    )
+    b = results["b"]
+    print(
+        f"(b) / floor = {b['ratio']:.2f}x, medians of {args.repeat} interleaved warm runs "
+        f"(target <= 1.5x): {_verdict(b['ratio'] <= 1.5)}"
+    )
+    big = results["b100k"]
+    scale = big["seconds"] / b["seconds"]
+    print(
+        f"(b) 100,000 SKUs: {big['seconds']:.2f} s, {scale:.1f}x the 10,000-SKU time "
+        f"(target <= 12x): {_verdict(scale <= 12)}; peak RSS {big['peak_rss_mib']:.0f} MiB "
+        f"(target < 1024): {_verdict(big['peak_rss_mib'] < 1024)}"
+    )
+    if "b1m" in results:
+        m = results["b1m"]
+        print(
+            f"(b) 1,000,000 SKUs: {m['seconds']:.1f} s, peak RSS {m['peak_rss_mib']:.0f} MiB "
+            f"(target < 2048): {_verdict(m['peak_rss_mib'] < 2048)}"
+        )
     fc_ratio = results["forecast_ses"]["seconds"] / results["forecast_static"]["seconds"]
     print(
         f"forecast_ses / forecast_static = {fc_ratio:.2f}x (target <= 3x): "
-        f"{'ok' if fc_ratio <= 3 else 'MISSED'}"
+        + _verdict(fc_ratio <= 3)
     )
+    d = results["d"]
     same = "the same" if abs(d["cost"] - d["floor_cost"]) <= 1e-9 * abs(d["cost"]) else "DIFFERENT"
     print(
         f"(d) 1 warehouse + {D_STORES} stores x {D_SKUS} SKUs x {HORIZON} periods: engine / floor "
         f"= {d['ratio']:.2f}x, medians of {args.repeat} interleaved warm runs (target <= 2x): "
-        f"{'ok' if d['ratio'] <= 2 else 'MISSED'}; costs {same} ({d['cost']:.6f})"
+        f"{_verdict(d['ratio'] <= 2)}; costs {same} ({d['cost']:.6f})"
     )
     print(
         f"(d) peak RSS {d['peak_rss_mib']:.0f} MiB, engine and floor in one process "
-        f"(target < 2048): {'ok' if d['peak_rss_mib'] < 2048 else 'MISSED'}"
+        f"(target < 2048): {_verdict(d['peak_rss_mib'] < 2048)}"
     )
-    mem = results["b"]["peak_rss_mib"]
+    mem = b["peak_rss_mib"]
     print(
-        f"(b) peak RSS {mem:.0f} MiB, interpreter and libraries included (target < 1024): "
-        f"{'ok' if mem < 1024 else 'MISSED'}"
+        f"(b) peak RSS {mem:.0f} MiB, engine and floor in one process, interpreter and "
+        f"libraries included (target < 1024): {_verdict(mem < 1024)}"
     )
     return 0
 
