@@ -23,6 +23,17 @@ and on CPU time (the latter barely moved by other processes).
 Targets (the task that introduced these forecasters): parallel/serial speed-up >= 1.7 with
 2 workers; serial over bare <= 10 % overhead. With ``--others N`` it also times fit, update
 and predict of ARIMA(1,0,1), SARIMA(1,0,1)(1,0,1)_7 and the Poisson GLM on N SKUs.
+
+Forecast-driven cases (``--driven N``, N SKUs; the README's runs use 100): a forecaster
+run as the simulation runs it (``sim/forecasting.py``): fitted on 112 periods of history,
+then for 393 periods a forecast, an update, and a re-fit every 28 periods (15 fits in
+all), on the demand above with planned promotions (3-day runs starting with probability
+0.03 a day, doubling demand). Cases: ``ets`` (ETS(A,N,N), ``forecaster=ets``) and
+``arima`` (ARIMA(1,0,1) with the promotion column, the README's ARIMA example), each with
+``estimator: batch`` (the default) and, with ``--old``, ``estimator: statsmodels`` (one
+statsmodels fit per SKU; minutes for ARIMA). Reported: seconds, and the one-step MAE and
+RMSE of the forecasts. Measured on the 2-core machine of issue #11 before the batch
+estimators (statsmodels): about 9 s (ETS) and 260 s (ARIMA) for 100 SKUs.
 """
 
 from __future__ import annotations
@@ -128,6 +139,64 @@ def other_models(y: np.ndarray) -> dict:
     return out
 
 
+def promotions(n_periods: int, n_skus: int, seed: int = 1) -> np.ndarray:
+    """Planned promotions ``(n_periods, n_skus)``: 3-day runs, starting w.p. 0.03 a day."""
+    rng = np.random.default_rng(seed)
+    starts = rng.uniform(size=(n_periods, n_skus)) < 0.03
+    flag = np.zeros((n_periods, n_skus))
+    for lag in range(3):
+        flag[lag:] = np.maximum(flag[lag:], starts[: n_periods - lag])
+    return flag
+
+
+def driven(
+    forecaster,
+    y: np.ndarray,
+    exog: np.ndarray | None,
+    history: int = 112,
+    refit_every: int = 28,
+    h: int = 7,
+) -> dict:
+    """Run ``forecaster`` as the simulation's driver does; seconds and one-step accuracy."""
+    t0 = time.perf_counter()
+    forecaster.fit(y[:history], None if exog is None else exog[:history])
+    errors = []
+    for t in range(history, y.shape[0]):
+        future = None if exog is None else exog[t : t + h]
+        if future is not None and future.shape[0] < h:
+            future = np.concatenate([future, np.repeat(future[-1:], h - future.shape[0], 0)])
+        errors.append(y[t] - forecaster.predict(h, future).mean[0])
+        forecaster.update(y[t], None if exog is None else exog[t])
+        if (t - history + 1) % refit_every == 0:
+            forecaster.refit(y[: t + 1], None if exog is None else exog[: t + 1])
+    seconds = time.perf_counter() - t0
+    e = np.array(errors)
+    return {
+        "seconds": seconds,
+        "mae": float(np.abs(e).mean()),
+        "rmse": float(np.sqrt((e**2).mean())),
+    }
+
+
+def driven_cases(n_skus: int, old: bool) -> dict:
+    from forecasters.arima import ARIMA
+    from forecasters.ets import ETS
+
+    n_periods = 112 + 393
+    promo = promotions(n_periods, n_skus)
+    y = np.random.default_rng(2).poisson(demand(n_skus, n_periods, seed=3) * (1.0 + promo))
+    y = y.astype(float)
+    x = promo[:, :, None]
+    estimators = ("batch", "statsmodels") if old else ("batch",)
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for estimator in estimators:
+            out[f"ets/{estimator}"] = driven(ETS(estimator=estimator), y, None)
+            out[f"arima/{estimator}"] = driven(ARIMA(use_exog=True, estimator=estimator), y, x)
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skus", type=int, default=1000)
@@ -141,7 +210,18 @@ def main(argv: list[str] | None = None) -> dict:
     )
     ap.add_argument("--others", type=int, default=0, help="SKUs for ARIMA/SARIMA/GLM (0: skip)")
     ap.add_argument("--json", action="store_true", help="print one JSON object only")
+    ap.add_argument(
+        "--driven", type=int, default=0, help="SKUs of the forecast-driven ETS and ARIMA cases"
+    )
+    ap.add_argument(
+        "--old", action="store_true", help="also run the driven cases with estimator=statsmodels"
+    )
+    ap.add_argument("--driven-only", action="store_true", help="run the forecast-driven cases only")
     args = ap.parse_args(argv)
+    if args.driven_only:
+        res = {"driven": driven_cases(args.driven or 100, args.old)}
+        _print_driven(res["driven"], args.driven or 100, args.json)
+        return res
     y = demand(args.skus, args.days)
     n = y.shape[1]
     load_before = os.getloadavg()[0]
@@ -211,6 +291,8 @@ def main(argv: list[str] | None = None) -> dict:
     }
     if args.others:
         res["others"] = other_models(y[:, : args.others])
+    if args.driven:
+        res["driven"] = driven_cases(args.driven, args.old)
     if args.json:
         print(json.dumps(res))
         return res
@@ -253,7 +335,21 @@ def main(argv: list[str] | None = None) -> dict:
             f"({r['sku_fits_per_s']:.1f} fits/s), update {1e3 * r['update_seconds']:.2f} ms, "
             f"predict {1e3 * r['predict_seconds']:.2f} ms"
         )
+    if "driven" in res:
+        _print_driven(res["driven"], args.driven, False)
     return res
+
+
+def _print_driven(cases: dict, n_skus: int, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"driven": cases}))
+        return
+    print(f"forecast-driven, {n_skus} SKUs, 112 + 393 periods, re-fit every 28 (15 fits):")
+    for name, r in cases.items():
+        print(
+            f"  {name:18s} {r['seconds']:8.2f} s   one-step MAE {r['mae']:.4f}"
+            f"  RMSE {r['rmse']:.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -63,6 +63,18 @@ in one vectorised pass, each with its own model -- the same arithmetic, per SKU,
 that model alone (tested). ``selected_`` names each SKU's model. A SKU on which every
 candidate fails gets the mean (SES is a candidate, so ``fallback`` adds nothing).
 
+Estimators (``estimator``): ``statsmodels`` (the class default) fits one ``ETSModel`` per
+SKU as above; ``batch`` (the YAMLs' choice) fits the linear models (additive error, no or
+additive season: all six candidates of the selection) by :mod:`forecasters.batch_ets`:
+the same likelihood over the same bounds, maximised for all SKUs at once in numpy with
+the initial states profiled out by least squares (its optimum is statsmodels' or a better
+one, tested), and ``refit`` starting each SKU from its previous estimate. Multiplicative
+models keep statsmodels (their likelihood is not a sum of squares, and they are rarely
+used on demand with zeros). SKUs on which the batch fit gives non-finite numbers go down
+the statsmodels chain (``model_`` 1 = statsmodels' own fit, 2 = SES, ...). In
+``python -m experiments.bench_forecasters --driven-only --old`` (ETS(A,N,N), 100 SKUs, 15
+fits, 393 updates and forecasts): 0.6 s against 5.8 s with statsmodels.
+
 Minimum history: statsmodels needs about ``2 * seasonal_periods`` periods for a seasonal
 model and a few for SES; shorter histories end in the fallbacks, not in an error.
 """
@@ -79,6 +91,7 @@ import numpy as np
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from forecasters.base import Forecast, Forecaster, as_history
+from forecasters.batch_ets import EtsSpec, fit_ets_batch
 from forecasters.parallel import (
     PerSkuFits,
     check_horizon,
@@ -104,6 +117,7 @@ TRENDS = (None, "add")
 SEASONALS = (None, "add", "mul")
 FALLBACKS = ("ses", "mean")
 SELECTIONS = ("none", "aicc")
+ESTIMATORS = ("statsmodels", "batch")
 #: The models ``selection="aicc"`` chooses from: ``(trend, damped_trend, seasonal)``, all
 #: with additive errors (Hyndman et al. 2002).
 CANDIDATES: tuple[tuple[str | None, bool, str | None], ...] = (
@@ -134,6 +148,7 @@ class ETS(Forecaster):
         "fallback",
         "n_paths",
         "seed",
+        "estimator",
     )
 
     def __init__(
@@ -149,6 +164,7 @@ class ETS(Forecaster):
         fallback: str = "ses",
         n_paths: int = 200,
         seed: int = 0,
+        estimator: str = "statsmodels",
     ):
         if selection not in SELECTIONS:
             raise ValueError(f"selection(={selection!r}) must be one of {SELECTIONS}")
@@ -170,6 +186,8 @@ class ETS(Forecaster):
             raise ValueError(f"n_paths(={n_paths!r}) must be an integer >= 2")
         if not is_int(seed) or seed < 0:
             raise ValueError(f"seed(={seed!r}) must be an integer >= 0")
+        if estimator not in ESTIMATORS:
+            raise ValueError(f"estimator(={estimator!r}) must be one of {ESTIMATORS}")
         if selection == "aicc":
             for key, value, default in (
                 ("error", error, "add"),
@@ -192,6 +210,7 @@ class ETS(Forecaster):
         self.fallback = fallback
         self.n_paths = int(n_paths)
         self.seed = int(seed)
+        self.estimator = estimator
 
     # -- model description ---------------------------------------------------------------
     @property
@@ -256,11 +275,29 @@ class ETS(Forecaster):
         (``selection: aicc`` drops the seasonal candidates on short histories)."""
         return 2 * self.seasonal_periods if self.seasonal is not None else 1
 
+    @property
+    def batched(self) -> bool:
+        """Whether fits run in :mod:`forecasters.batch_ets` (``estimator: batch`` and a
+        linear model); multiplicative models always use statsmodels."""
+        return self.estimator == "batch" and self.linear
+
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
+        return self._fit(y, exog, warm=False)
+
+    def refit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
+        """``estimator: batch``: re-estimate starting every SKU from its previous
+        parameters (the same optimum as a fresh fit, to the optimiser's tolerance, in a few
+        iterations); ``statsmodels``: a fresh fit."""
+        return self._fit(y, exog, warm=True)
+
+    def _fit(self, y: np.ndarray, exog: np.ndarray | None, *, warm: bool) -> Self:
         self._ignore_exog(exog)
         y = as_history(y)
         main, fallbacks = self._chain()
-        fits = fit_per_sku(main, y, n_jobs=self.n_jobs, fallbacks=fallbacks, name=self.label)
+        if self.batched:
+            fits = self._fit_batch(y, main, fallbacks, warm)
+        else:
+            fits = fit_per_sku(main, y, n_jobs=self.n_jobs, fallbacks=fallbacks, name=self.label)
         theta = np.vstack(fits.results)
         self.fits_: PerSkuFits = fits
         self.model_ = fits.model
@@ -276,6 +313,63 @@ class ETS(Forecaster):
         self.selected_ = self._selected_names(fits, theta[:, _MODEL])
         self.n_obs_ = y.shape[0]
         return self
+
+    def _fit_batch(self, y: np.ndarray, main, fallbacks, warm: bool) -> PerSkuFits:
+        """Every SKU by :func:`forecasters.batch_ets.fit_ets_batch` (each candidate of the
+        selection in turn, the least AICc kept); SKUs on which it fails go down the
+        statsmodels chain. ``start_``: per candidate, the parameters a re-fit starts from."""
+        n_skus = y.shape[1]
+        m = self._m
+        if self.selection == "aicc":
+            candidates = list(enumerate(CANDIDATES))
+        else:
+            candidates = [(-1, (self.trend, self.damped_trend, self.seasonal))]
+        starts = getattr(self, "start_", None) if warm else None
+        new_starts: dict[int, np.ndarray] = {}
+        theta = np.zeros((n_skus, _SEASON + m))
+        best = np.full(n_skus, np.inf)
+        for code, (trend, damped, seasonal) in candidates:
+            spec = EtsSpec(trend is not None, damped, seasonal is not None, self.seasonal_periods)
+            if spec.seasonal and y.shape[0] < 2 * spec.m:
+                continue  # statsmodels' initial seasons need two seasons, as fit_ets_aicc_one
+            start = None if starts is None else starts.get(code)
+            if start is not None and start.shape != (n_skus, len(spec.names)):
+                start = None
+            fit = fit_ets_batch(spec, y, start, max_iter=12 if start is not None else 30)
+            new_starts[code] = fit.x
+            if self.selection == "aicc":
+                score = np.where(fit.ok & np.isfinite(fit.aicc), fit.aicc, np.inf)
+            else:
+                score = np.where(fit.ok, 0.0, np.inf)
+            take = score < best
+            best = np.where(take, score, best)
+            rows = np.zeros((n_skus, _SEASON + m))
+            rows[:, _ALPHA], rows[:, _BETA], rows[:, _GAMMA] = fit.alpha, fit.beta, fit.gamma
+            rows[:, _PHI], rows[:, _SIGMA2] = fit.phi, fit.sigma2
+            rows[:, _LEVEL], rows[:, _SLOPE], rows[:, _MODEL] = fit.level, fit.slope, code
+            width = fit.season.shape[1] if spec.seasonal else 0
+            rows[:, _SEASON : _SEASON + width] = fit.season
+            theta[take] = rows[take]
+        self.start_ = new_starts
+        failed = np.flatnonzero(~np.isfinite(best))
+        model = np.zeros(n_skus, dtype=np.int64)
+        results = list(theta)
+        labels = (self.label, *(label for label, _ in fallbacks))
+        reasons: dict[int, str] = {}
+        counts: dict[str, int] = {}
+        if failed.size:
+            sub = fit_per_sku(
+                main, y[:, failed], n_jobs=self.n_jobs, fallbacks=fallbacks, name=self.label
+            )
+            counts = dict(sub.warning_counts)
+            labels = (self.label + " (batch)", self.label, *(label for label, _ in fallbacks))
+            for j, i in enumerate(failed):
+                results[i] = sub.results[j]
+                model[i] = sub.model[j] + 1
+                reasons[int(i)] = "batch estimate not finite" + (
+                    f"; {sub.reasons[j]}" if j in sub.reasons else ""
+                )
+        return PerSkuFits(results, model, labels, reasons, counts)
 
     def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
         """One step of the smoothing recursion per SKU, parameters and sigma^2 fixed."""
@@ -342,7 +436,7 @@ class ETS(Forecaster):
         for level, code in zip(fits.model.tolist(), chosen.tolist(), strict=True):
             if fits.labels[level] == "mean":
                 names.append("mean")
-            elif level > 0:
+            elif fits.labels[level] == "SES":
                 names.append(model_name("add", None, False, None))
             elif code >= 0:
                 names.append(model_name("add", *CANDIDATES[int(code)]))
