@@ -120,8 +120,8 @@ YEAR = 365
 #: Largest configured mean demand per period of a SKU: beyond it the samplers lose precision
 #: and SciPy's tail quantiles fail (NaN from 1e12 on); 1e10 leaves room for ``mean_spread``.
 MAX_MEAN = 1e10
-#: Largest inversion table (SKUs x support points) built for fast stationary sampling;
-#: beyond it (very large means) the direct numpy samplers are used instead.
+#: Largest inversion table (SKUs x support points) built for fast stationary negative
+#: binomial sampling; beyond it numpy's sampler is used (Poisson needs none: sim.sampling).
 TABLE_BUDGET = 4_000_000
 #: Upper-tail mass left out of an inversion table (below the 2**-53 resolution of a uniform).
 TABLE_TAIL = 1e-16

@@ -102,10 +102,12 @@ def test_normal_std_is_absolute_when_given():
     ids=["poisson", "negative_binomial"],
 )
 def test_inversion_table_reproduces_the_pmf(model):
-    """Chi-square goodness of fit, SKU by SKU, of the guide-table sampler."""
+    """Chi-square goodness of fit, SKU by SKU, of the inversion samplers (Poisson: by
+    sim.sampling at any mean; negative binomial: its guide table)."""
     n = len(model._mean)
     model = ready(model, n_skus=n)
-    assert model._stationary_table() is not None
+    if model.family != "poisson":
+        assert model._stationary_table() is not None
     x = model.sample(np.random.default_rng(11), 0, 40_000)
     for i in range(n):
         if model.family == "poisson":
@@ -123,10 +125,13 @@ def test_inversion_table_reproduces_the_pmf(model):
 
 
 def test_direct_samplers_are_used_beyond_the_table_budget(monkeypatch):
+    """The negative binomial falls back to numpy's sampler past the table budget; Poisson
+    has no budget (sim.sampling builds its tables chunk by chunk)."""
     monkeypatch.setattr(demand, "TABLE_BUDGET", 0)
     for model, var in [(Poisson(mean=6.0), 6.0), (NegativeBinomial(mean=6, variance_ratio=2), 12)]:
         model = ready(model)
-        assert model._stationary_table() is None
+        if model.family != "poisson":
+            assert model._stationary_table() is None
         x = model.sample(np.random.default_rng(5), 0, 500)
         assert_mean(x, 6.0, np.sqrt(var))
         assert_variance(x, var)
