@@ -508,9 +508,10 @@ class PeriodicSimulation:
         up its levels with one call and books an order with one: ``state`` rows on hand,
         backorders, lost, served, stock-out flag, in transit, on order, ordered in all;
         ``totals`` rows their measured sums, in the same order (the sums of backorders stay
-        0 under lost sales, and those of lost units under backorders)."""
+        0 under lost sales, and those of lost units under backorders). A ninth ``state``
+        row holds the measured sum of orders, next to the rows every order joins."""
         n = self.n_skus
-        state, totals = np.zeros((8, n)), np.zeros((6, n))
+        state, totals = np.zeros((9, n)), np.zeros((6, n))
         state[0] = self.on_hand[0]
         (
             self.on_hand,
@@ -535,6 +536,8 @@ class PeriodicSimulation:
         self.lean_levels, self.lean_totals = state[:6], totals
         self.lean_arrivals = state[5:7]  # in transit, on order: an arrival leaves both
         self.lean_orders = state[5:8]  # in transit, on order, ordered: an order joins all
+        self.tot_ordered = state[8:9]
+        self.lean_measured_orders = state[5:9]  # ... and the measured sum in measured periods
 
     def _lean_period(self, t: int, measured: bool, review: bool) -> None:
         """One period of a single node supplied from outside (:meth:`_lean_layout`): the
@@ -573,14 +576,15 @@ class PeriodicSimulation:
         orders = self.orders
         state = InventoryState(float(t), on_hand[0], backorders[0], self.on_order[0])
         orders[0] = self.policies[0].order_quantity(state, None)
-        self.lean_orders += orders
         if measured:
+            self.lean_measured_orders += orders
             self.tot_orders += orders > 0
-            self.tot_ordered += orders
             np.multiply(orders, orders, out=self.order_sq)
             self.tot_ordered_sq += self.order_sq
             if self.tot_purchase is not None:
                 self.tot_purchase += self.discounts.purchase_cost(orders)
+        else:
+            self.lean_orders += orders
         self.pipe[(t + self.common_lead) % self.W] += orders
 
     def arrive(self, t: int) -> None:
