@@ -42,6 +42,7 @@ __all__ = [
     "SIDE_BY_SIDE_BYTES",
     "SKU_BLOCK",
     "draw",
+    "build_simulation",
     "side_by_side_obstacle",
     "replication_batches",
     "side_by_side",
@@ -121,16 +122,19 @@ def replication_batches(
     return [reps[i : i + per_group] for i in range(0, replications, per_group)]
 
 
-def _simulation(
+def build_simulation(
     scenario: Scenario,
     policies: list[Policy],
     demand: np.ndarray,
     lead_times: list,
     warmup: int,
     initial: list[np.ndarray],
-    trace_columns: np.ndarray | None,
     shelf_life: np.ndarray | None,
+    **options: Any,
 ) -> PeriodicSimulation:
+    """The engine for ``scenario``'s network, costs and rules with these columns' demand,
+    lead times, initial stock and shelf lives; ``options`` go to
+    :class:`sim.engine.PeriodicSimulation` (traces, forecasts, allocation, outages)."""
     net = scenario.network
     return PeriodicSimulation(
         nodes=net.nodes,
@@ -143,9 +147,9 @@ def _simulation(
         review_period=net.review_period,
         warmup=warmup,
         initial_on_hand=initial,
-        trace_columns=trace_columns,
         shelf_life=shelf_life,
         discounts=scenario.costs.discounts,
+        **options,
     )
 
 
@@ -179,15 +183,15 @@ def side_by_side(
     ]
     shelf_life = scenario.demand.shelf_lives(n)
     k = min(int(trace_skus), n)
-    out = _simulation(
+    out = build_simulation(
         scenario,
         taken,
         np.concatenate(demands, axis=-1),
         lead_times,
         warmup,
         [np.tile(x, width) for x in initial],
-        (np.arange(width)[:, None] * n + np.arange(k)).ravel() if k else None,
         None if shelf_life is None else np.tile(shelf_life, width),
+        trace_columns=(np.arange(width)[:, None] * n + np.arange(k)).ravel() if k else None,
     ).run()
     return [
         cut_columns(out, slice(i * n, (i + 1) * n), slice(i * k, (i + 1) * k)) for i in range(width)
@@ -258,15 +262,15 @@ def in_blocks(
         )
         traced = np.arange(block.start, min(block.stop, k)) - block.start
         outs.append(
-            _simulation(
+            build_simulation(
                 scenario,
                 taken,
                 demand,
                 lead_times,
                 warmup,
                 [x[block] for x in initial],
-                traced if k else None,
                 None if shelf_life is None else shelf_life[block],
+                trace_columns=traced if k else None,
             ).run()
         )
         if done is not None:

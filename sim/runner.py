@@ -29,7 +29,14 @@ import pandas as pd
 
 from forecasters.base import Forecaster
 from policies.base import NetworkContext, PlanningContext, Policy
-from sim.columns import draw, in_blocks, replication_batches, side_by_side, sku_blocks
+from sim.columns import (
+    build_simulation,
+    draw,
+    in_blocks,
+    replication_batches,
+    side_by_side,
+    sku_blocks,
+)
 from sim.continuous import ContinuousSimulation
 from sim.demand import YEAR, DemandModel
 from sim.disruption import Disruptions
@@ -435,23 +442,18 @@ def periodic_simulation(
             streams,
             rep,
         )
-    return PeriodicSimulation(
-        nodes=net.nodes,
-        edges=net.edges,
-        topology=top,
-        policies=policies,
-        demand=demand,
-        lead_times=lead_times,
-        unmet_demand=scenario.unmet_demand,
-        review_period=net.review_period,
-        warmup=warmup,
-        initial_on_hand=initial,
+    return build_simulation(
+        scenario,
+        policies,
+        demand,
+        lead_times,
+        warmup,
+        initial,
+        scenario.demand.shelf_lives(scenario.n_skus),
         trace_skus=trace_skus,
         forecast_drivers=drivers,
         queues=queues,
         disruption=plan,
-        shelf_life=scenario.demand.shelf_lives(scenario.n_skus),
-        discounts=scenario.costs.discounts,
     )
 
 
