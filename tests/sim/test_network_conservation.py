@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim.runner as runner
+import sim.columns as columns
 from policies.base_stock import BaseStock
 from policies.ss import SS
 from sim import demand as dm
@@ -159,11 +159,11 @@ def test_stock_is_conserved_with_perishable_goods(case, data):
     )
     made = []
 
-    def perishable(**kwargs):  # the runner builds the simulation, with these shelf lives
+    def perishable(**kwargs):  # sim.columns builds every simulation: give it these shelf lives
         made.append(PeriodicSimulation(**{**kwargs, "shelf_life": life}))
         return made[-1]
 
-    with mock.patch.object(runner, "PeriodicSimulation", perishable):
+    with mock.patch.object(columns, "PeriodicSimulation", perishable):
         out = _simulate(*case)
     ages = made[0].ages
     close(ages.sum(axis=1), np.array(out.final_on_hand))
