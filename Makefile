@@ -23,8 +23,10 @@ $(STAMP): $(CORE)
 run: $(CORE)
 	$(BIN)/python -m experiments.run policy=eoq
 
+# The suite's files are shared out to one worker per core (at most 4; a file stays on one
+# worker, so its module fixtures run once): 2 workers on a 2-core machine.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # A headless browser for tests/test_report_browser.py, which opens report.html in it. When
 # none is found ($STOCKLAB_CHROMIUM or one of BROWSERS on PATH) and we are root with apt-get,

@@ -49,6 +49,10 @@ def test_policy_config_runs(policy, tmp_path):
 
 @pytest.mark.parametrize("forecaster", _names("forecaster"))
 def test_forecaster_config_drives_a_simulation(forecaster, tmp_path):
+    # the networks: one fit per replication, of one epoch; this checks that the YAML
+    # drives a run (tests/forecasters/test_deep_forecasters.py checks what they learn)
+    text = (CONF / f"forecaster/{forecaster}.yaml").read_text()
+    deep = ["forecaster.epochs=1", "forecaster.refit_every=40"] if "epochs" in text else []
     res = _smoke(
         [
             "policy=forecast_order_up_to",
@@ -56,6 +60,7 @@ def test_forecaster_config_drives_a_simulation(forecaster, tmp_path):
             "network=single",
             "forecaster.history=60",
             "forecaster.refit_every=10",
+            *deep,
         ],
         tmp_path,
     )
