@@ -559,8 +559,9 @@ class PeriodicSimulation:
             np.minimum(served, d, out=served)
             il -= d
             np.maximum(il, 0.0, out=on_hand)
-            np.negative(il, out=self.tmp)
-            np.maximum(self.tmp, 0.0, out=backorders)
+            # max(-il, 0) in one call: on hand is max(il, 0), so on hand - il is -il where
+            # il < 0 and +0 elsewhere (the same values; never a negative zero)
+            np.subtract(on_hand, il, out=backorders)
         else:
             np.minimum(on_hand, d, out=served)
             on_hand -= served
