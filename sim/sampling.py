@@ -23,34 +23,27 @@ size, the block boundaries or the order in which blocks are processed.
     (the regularised incomplete gamma function); the few draws that miss it (by more than
     a step for u in the far tails) are bracketed by doubling steps, then bisected.
 
-Table CDFs are computed per SKU with row-wise, sequential numpy operations (``cumprod`` of
-the pmf ratios ``mean / x`` from the window start, ``cumsum``, division by the window
-total, plus the mass below the window ``pdtr(lo - 1, mean)`` so that tiny ``u`` are
-inverted accurately too), never scaled or offset by anything that depends on the other
-SKUs of the batch; padding a row to the width of its group only appends entries >= 1.
-So a SKU's table, and its draws, are the same in any batch. A ``u`` below the table's
-first value (< 1e-17) is finished by the exact search, and a draw still unresolved
-three steps past its guide entry (``u`` in the guide's top cell, which spans the whole
-upper tail) by bisection. ``u = 0`` gives 0, as
-``F(0) = exp(-mean) > 0``. Table and search agree up to rounding of the CDF (about
+Table CDFs are computed per SKU (:mod:`sim.poisson_table`, compiled by numba: the running
+product of the pmf ratios ``mean / x`` from the window start, its running sum, division by
+the window total, plus the mass below the window ``pdtr(lo - 1, mean)`` so that tiny ``u``
+are inverted accurately too), never scaled or offset by anything that depends on the other
+SKUs of the batch, so a SKU's table, and its draws, are the same in any batch. A ``u``
+below the table's first value (< 1e-17) is finished by the exact search. ``u = 0`` gives
+0, as ``F(0) = exp(-mean) > 0``. Table and search agree up to rounding of the CDF (about
 1e-15): a ``u`` that close to a CDF value may get different draws from the two paths,
 which is why the choice between them depends on the mean alone (``TABLE_MAX_MEAN``),
 never on the batch.
 
-Tables are rebuilt on every call (about 30 ns per table entry, some 50 entries per SKU at
-mean 10), so pass long blocks of periods: for a year of draws the build is about a fifth
-of the cost; for one period at a time it dominates.
+Tables are rebuilt on every call (about 0.4 us per SKU at mean 10, against some 10-20 ns
+per draw), so pass long blocks of periods where you can.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import numpy as np
 from scipy import special
 
 __all__ = [
-    "TABLE_BUDGET",
     "TABLE_MAX_MEAN",
     "WINDOW_SIGMAS",
     "counter_uniforms",
@@ -65,14 +58,8 @@ WINDOW_SIGMAS = 9.0
 #: is found by a short search on the exact CDF (~0.5 us per draw, as fast as a table for a
 #: year of draws at a mean of ~3e4, and faster for shorter blocks).
 TABLE_MAX_MEAN = 1e4
-#: Most table entries (CDF plus guide) built at once for a chunk of SKUs.
-TABLE_BUDGET = 4_000_000
-#: Most draws processed at once; chunks this small keep tables and indices in cache.
+#: Most draws searched at once (the exact search's chunks stay in cache).
 BLOCK_DRAWS = 1 << 18
-#: Sequential steps after the guide before bisecting the rest of the window (the guide's
-#: top cell spans the whole upper tail).
-LINEAR_STEPS = 3
-
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
 _UNIT = 2.0**-53
 _TILE = 1 << 16  # uniforms hashed at once
@@ -203,105 +190,23 @@ def _guide_cells(width: np.ndarray) -> np.ndarray:
     return np.left_shift(1, np.frexp(np.asarray(width) - 1.0)[1]).astype(np.intp)
 
 
-def _table_chunks(cost: np.ndarray, n_periods: int) -> Iterator[tuple[int, int]]:
-    """Column ranges whose tables fit TABLE_BUDGET and whose draws fit BLOCK_DRAWS."""
-    n = cost.shape[0]
-    most = max(1, BLOCK_DRAWS // max(n_periods, 1))
-    spent = np.concatenate(([0], np.cumsum(cost)))
-    start = 0
-    while start < n:
-        fit = int(np.searchsorted(spent, spent[start] + TABLE_BUDGET, side="right")) - 1
-        stop = min(n, start + most, max(fit, start + 1))
-        yield start, stop
-        start = stop
-
-
-def _build_tables(
-    mean: np.ndarray, low: np.ndarray, width: np.ndarray, cells: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Scaled CDF tables and guides of a chunk of columns, flat, with each column's offset
-    into both. Columns are grouped by guide size so that padding stays small."""
-    n = mean.shape[0]
-    tables, guides = [], []
-    table_at, guide_at = np.empty(n, np.intp), np.empty(n, np.intp)
-    table_base = guide_base = 0
-    for size in np.unique(cells):
-        cols = np.flatnonzero(cells == size)
-        n_cols, n_points, size = cols.size, int(width[cols].max()), int(size)
-        rows = np.arange(n_cols)
-        # Unnormalised pmf from the window start by the ratios pmf(x) / pmf(x-1) = m / x.
-        table = np.empty((n_cols, n_points))
-        table[:, 0] = 1.0
-        np.divide(mean[cols, None], low[cols, None] + np.arange(1.0, n_points), out=table[:, 1:])
-        np.cumprod(table, axis=1, out=table)
-        np.cumsum(table, axis=1, out=table)
-        table /= table[rows, width[cols] - 1][:, None]  # CDF; >= 1 from the window's end on
-        deep = np.flatnonzero(low[cols] > 0)  # add the mass below the window, < 1e-17,
-        if deep.size:  # which matters for tiny u only
-            table[deep] += special.pdtr(low[cols[deep]] - 1.0, mean[cols[deep]])[:, None]
-        table *= size  # exact: a power of two
-        # guide[j, g] = #{x : cdf_j(x) <= g / size}: the first x with u < cdf_j(x) for any
-        # u in [g / size, (g + 1) / size), stored as an index into the flat table.
-        cell = np.minimum(np.ceil(table), size).astype(np.intp)
-        cell += (rows * (size + 1))[:, None]
-        guide = np.bincount(cell.ravel(), minlength=n_cols * (size + 1))
-        guide = guide.reshape(n_cols, size + 1).cumsum(axis=1)
-        np.minimum(guide, n_points - 1, out=guide)
-        table_at[cols] = table_base + rows * n_points
-        guide += table_at[cols, None]
-        guide_at[cols] = guide_base + rows * (size + 1)
-        tables.append(table.ravel())
-        guides.append(guide.ravel())
-        table_base += table.size
-        guide_base += guide.size
-    return np.concatenate(tables), np.concatenate(guides), table_at, guide_at
-
-
-def _bisect(table: np.ndarray, below: np.ndarray, above: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The first index with ``v < table[x]``, given ``table[below] <= v < table[above]``."""
-    below, above = below.copy(), above.copy()
-    while True:
-        gap = np.flatnonzero(above - below > 1)
-        if not gap.size:
-            return above
-        mid = (below[gap] + above[gap]) // 2
-        right = table.take(mid) <= v[gap]
-        below[gap[right]] = mid[right]
-        above[gap[~right]] = mid[~right]
-
-
 def _sample_tables(mean: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
     """Table path for the columns of ``u`` (all with means <= TABLE_MAX_MEAN)."""
+    from sim.poisson_table import invert_tables  # numba: imported where tables are used
+
     lo, width = poisson_window(mean)
-    cells = _guide_cells(width)
-    for a, b in _table_chunks(4 * cells, u.shape[0]):
-        low, size = lo[a:b], cells[a:b]
-        table, guide, table_at, guide_at = _build_tables(mean[a:b], low, width[a:b], size)
-        v = u[:, a:b] * size  # exact, so v < table[x] exactly when u < cdf(x)
-        cell = v.astype(np.intp)
-        cell += guide_at
-        x = guide.take(cell)
-        shape = x.shape
-        x, v = x.ravel(), v.ravel()
-        active = np.flatnonzero(table.take(x) <= v)
-        for _ in range(LINEAR_STEPS):
-            if not active.size:
-                break
-            x[active] += 1
-            active = active[table.take(x[active]) <= v[active]]
-        if active.size:  # the far upper tail (u near 1): bisect the rest of the window
-            last = table_at + width[a:b] - 1
-            x[active] = _bisect(table, x[active], last[active % (b - a)], v[active])
-        x = x.reshape(shape)
-        draws = out[:, a:b]
-        np.add(x, low - table_at, out=draws)
-        # A draw at the window start means u < cdf(lo) < 1e-17: it may lie below the
-        # window, so search.
-        cols = np.flatnonzero(low > 0)
-        if cols.size:
-            t, j = np.nonzero(x[:, cols] == table_at[cols])
-            j = cols[j]
-            draws[t, j] = _search(mean[a + j], u[t, a + j])
+    below = np.zeros_like(mean)
+    deep = np.flatnonzero(lo > 0)  # the mass below the window, < 1e-17: for tiny u only
+    if deep.size:
+        below[deep] = special.pdtr(lo[deep] - 1.0, mean[deep])
+    into = out if out.flags.c_contiguous else np.empty(out.shape)
+    if invert_tables(mean, lo, width, _guide_cells(width), below, u, into):
+        # u < cdf(lo) < 1e-17 at a window that does not start at 0: the draw may lie
+        # below the window, so search
+        t, j = np.nonzero(into < 0)
+        into[t, j] = _search(mean[j], u[t, j])
+    if into is not out:
+        out[...] = into
 
 
 def _validate(mean: np.ndarray, u: np.ndarray) -> None:
