@@ -17,7 +17,17 @@ d. one warehouse feeding 100 stores x 1,000 SKUs x 365 periods, base-stock every
 
 Targets (issue #2): (a) >= 25,000 periods/s; (b) within 3x of the floor; (b) < 1 GiB peak.
 Issue #8: (d) within 2x of its floor, peak memory < 2 GiB; (a)-(c) no slower than before.
-Issue #3: forecast_ses within 3x of forecast_static. Forecaster benchmarks of their own:
+Issue #3: forecast_ses within 3x of forecast_static.
+
+forecast_driven. ETS and ARIMA with promotions driving a simulation's forecasts, 100 SKUs
+   (``experiments.bench_forecasters --driven``); ``--statsmodels`` adds the per-SKU
+   statsmodels fits (minutes) and prints the speed-up (issue #11: >= 20x) and both MAEs.
+reps. 1 SKU x 20 replications x 20,000 periods side by side, against its bare numpy
+   floor (issue #11: >= 1,000,000 SKU-periods/s); b100k (and with ``--large`` b1m): case
+   (b) on 100,000 (1,000,000) SKUs (issue #11: within 12x the 10,000-SKU time, < 1 GiB;
+   < 2 GiB).
+
+Forecaster benchmarks of their own:
 ``python -m experiments.bench_forecasters`` (statsmodels fits, 1 vs 2 workers) and
 ``python -m experiments.bench_deep`` (LSTM seconds per epoch).
 """
@@ -439,6 +449,22 @@ def case_d(repeat: int = 3) -> dict:
     return _interleaved(run_distribution, run_distribution_floor, repeat)
 
 
+def case_forecast_driven(repeat: int = 1, statsmodels: bool = False) -> dict:
+    """The forecast-driven ETS and ARIMA(+promotions) cases of
+    ``experiments.bench_forecasters --driven`` (100 SKUs, 15 fits each), warm: a small
+    untimed run first loads the compiled recursions. ``statsmodels``: also the per-SKU
+    statsmodels fits (minutes), for the speed-up and the accuracy beside it."""
+    from experiments.bench_forecasters import driven_cases
+
+    driven_cases(5, old=False)  # warm-up
+    runs = [driven_cases(FORECAST_SKUS, old=statsmodels) for _ in range(repeat)]
+    out = {}
+    for name in runs[0]:
+        best = min((r[name] for r in runs), key=lambda c: c["seconds"])
+        out[name] = best
+    return {"cases": out, "seconds": 0.0, "sku_periods": 1}
+
+
 CASES = {
     "a": case_a,
     "c": case_c,
@@ -448,10 +474,14 @@ CASES = {
 #: cases that run warm and interleaved with their floor (medians), or warm on their own
 PAIRS = {"reps": case_reps_pair, "b": case_b_pair, "d": case_d}
 LARGE = {"b100k": case_b100k, "b1m": case_b1m}
+#: SKUs of the forecast-driven cases (the README's forecast-driven runs use 100)
+FORECAST_SKUS = 100
 
 
-def _child(case: str, repeat: int) -> None:
-    if case in PAIRS or case in LARGE:
+def _child(case: str, repeat: int, statsmodels: bool = False) -> None:
+    if case == "forecast_driven":
+        result = case_forecast_driven(repeat=repeat, statsmodels=statsmodels)
+    elif case in PAIRS or case in LARGE:
         result = {**PAIRS, **LARGE}[case](repeat=repeat)
     else:
         runs = [CASES[case]() for _ in range(repeat)]
@@ -470,27 +500,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--repeat", type=int, default=3, help="runs per case (medians for pairs)")
     ap.add_argument("--large", action="store_true", help="also run 1,000,000 SKUs (about a minute)")
-    ap.add_argument("--case", choices=sorted({**CASES, **PAIRS, **LARGE}), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--statsmodels",
+        action="store_true",
+        help="also fit the forecast-driven cases per SKU with statsmodels (minutes)",
+    )
+    names = sorted({**CASES, **PAIRS, **LARGE, "forecast_driven": None})
+    ap.add_argument("--case", choices=names, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.case:
-        _child(args.case, args.repeat)
+        _child(args.case, args.repeat, args.statsmodels)
         return 0
     order = ["a", "reps", "b", "b100k", "c", "forecast_static", "forecast_ses", "d"]
+    order.append("forecast_driven")
     if args.large:
         order.append("b1m")
     results = {}
     for case in order:
         print(f"running case {case} ...", file=sys.stderr, flush=True)
-        repeat = 1 if case in LARGE else args.repeat
+        repeat = 1 if case in LARGE or case == "forecast_driven" else args.repeat
+        command = ["-m", "experiments.bench", "--case", case, "--repeat", str(repeat)]
+        if args.statsmodels:
+            command.append("--statsmodels")
         proc = subprocess.run(
-            [sys.executable, "-m", "experiments.bench", "--case", case, "--repeat", str(repeat)],
-            capture_output=True,
-            text=True,
-            check=True,
+            [sys.executable, *command], capture_output=True, text=True, check=True
         )
         results[case] = json.loads(proc.stdout.strip().splitlines()[-1])
     rows = {}
     for case, r in results.items():
+        if case == "forecast_driven":
+            continue
         rows[case] = r
         if "floor_seconds" in r:
             rows[f"{case}_floor"] = {**r, "seconds": r["floor_seconds"]}
@@ -541,6 +580,19 @@ def main(argv: list[str] | None = None) -> int:
         f"(d) peak RSS {d['peak_rss_mib']:.0f} MiB, engine and floor in one process "
         f"(target < 2048): {_verdict(d['peak_rss_mib'] < 2048)}"
     )
+    fd = results["forecast_driven"]["cases"]
+    print(f"forecast-driven, {FORECAST_SKUS} SKUs, 112 + 393 periods, a re-fit every 28:")
+    for model in ("ets", "arima"):
+        new = fd[f"{model}/batch"]
+        line = f"  {model:<6} batch {new['seconds']:7.2f} s, MAE {new['mae']:.4f}"
+        old = fd.get(f"{model}/statsmodels")
+        if old is not None:
+            speedup = old["seconds"] / new["seconds"]
+            line += (
+                f"; statsmodels {old['seconds']:7.2f} s, MAE {old['mae']:.4f}: "
+                f"{speedup:.1f}x faster (target >= 20x): {_verdict(speedup >= 20)}"
+            )
+        print(line)
     mem = b["peak_rss_mib"]
     print(
         f"(b) peak RSS {mem:.0f} MiB, engine and floor in one process, interpreter and "
