@@ -1,4 +1,5 @@
-"""Exact maximum likelihood of stationary SARIMA(X) models, all SKUs at once, in numpy.
+"""Exact maximum likelihood of stationary SARIMA(X) models, all SKUs at once, in numpy
+(the Kalman filter's loops over periods compiled by numba).
 
 The model of :mod:`forecasters.arima` with ``d = D = 0``: ``phi(B) Phi(B^s) (y_t - x_t'
 beta) = c + theta(B) Theta(B^s) eps_t``, ``eps_t ~ N(0, sigma^2)``, in the state-space form
@@ -13,10 +14,11 @@ Kalman filter's innovations ``v_t`` with variances ``f_t`` is exactly statsmodel
 
 What makes it cheap:
 
-* **Batch over SKUs.** The filter is a Python loop over periods with numpy arrays over
-  SKUs and parameter sets; its covariance recursion (Riccati) does not depend on the data,
-  and once it has converged (to 1e-13; it converges geometrically for an invertible MA
-  part) only the state recursion runs.
+* **Batch over SKUs.** The filter runs over all SKUs and parameter sets at once, its
+  loops over periods compiled by numba (:func:`forecasters.batch_lm.compiled`); its
+  covariance recursion (Riccati) does not depend on the data, and once it has converged
+  (to 1e-13; it converges geometrically for an invertible MA part) only the state
+  recursion runs.
 * **The linear parameters are profiled out.** The innovations are linear in ``c``, ``beta``
   (the filter is linear in the data and the intercepts), so for given ARMA coefficients the
   best ``c``, ``beta`` are a weighted least-squares fit (generalised least squares), and
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forecasters.batch_lm import levenberg_marquardt
+from forecasters.batch_lm import compiled, cross_products, levenberg_marquardt
 
 __all__ = [
     "ArmaSpec",
@@ -209,31 +211,68 @@ def riccati(
     With ``Z = e_1`` and no observation noise the updated covariance ``U = P - P Z' Z P /
     f`` has a zero first row and column, so ``T U T'`` is ``U`` shifted up and left by one
     (the AR coefficients drop out): ``P' = shift(U) + R R'``."""
-    p = stationary_cov(a, big_r)
-    rr = big_r[..., :, None] * big_r[..., None, :]
-    f = np.empty((n, *a.shape[:-1]))
-    gains = []
-    settled = n
-    new_p = np.zeros_like(p)
+    f, gains, settled, p = _riccati_flat(a, big_r, n)
+    shape, k = a.shape[:-1], a.shape[-1]
+    gains = np.moveaxis(gains.reshape(gains.shape[0], *shape, k), -1, 1)
+    return f.reshape(n, *shape), gains, settled, p.reshape(*shape, k, k)
+
+
+def _riccati_flat(
+    a: np.ndarray, big_r: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """:func:`riccati` on the models flattened: ``f`` ``(n, E)``, gains ``(n_gains, E,
+    k)``, ``settled``, ``P_{n+1|n}`` ``(E, k, k)``."""
+    k = a.shape[-1]
+    p = np.ascontiguousarray(stationary_cov(a, big_r), dtype=np.float64).reshape(-1, k, k)
+    big_r = np.ascontiguousarray(big_r, dtype=np.float64).reshape(-1, k)
+    f = np.empty((n, p.shape[0]))
+    gains = np.empty((n + 1, p.shape[0], k))
+    settled, n_gains, p = _riccati_loop(big_r, p, f, gains)
+    return f, gains[:n_gains], settled, p
+
+
+@compiled
+def _riccati_loop(big_r, p, f, gains):
+    """The covariance recursion of :func:`riccati` from ``P_1`` ``p`` ``(E, k, k)`` for
+    the ``E`` models ``R`` ``(E, k)``, writing ``f`` ``(n, E)`` and the gains ``(n + 1, E,
+    k)``; returns ``settled``, the number of gains written and ``P_{n+1|n}``. Every 8
+    periods, when no entry of any model moved by more than 1e-13 (relative, or absolute
+    below 1), the rest of ``f`` is the last variance."""
+    n, n_models = f.shape
+    k = p.shape[-1]
+    new_p = np.empty_like(p)
     for t in range(n):
-        ft = p[..., 0, 0]
-        f[t] = ft
-        g = p[..., :, 0] / ft[..., None]
-        gains.append(g)
-        np.subtract(
-            p[..., 1:, 1:], g[..., 1:, None] * p[..., None, 0, 1:], out=new_p[..., :-1, :-1]
-        )
-        new_p += rr
-        if t % 8 == 7 and np.all(np.abs(new_p - p) <= 1e-13 * np.maximum(1.0, np.abs(p))):
-            p = new_p
-            f[t + 1 :] = p[..., 0, 0]
-            settled = t + 1
-            gains.append(p[..., :, 0] / p[..., 0, 0][..., None])
-            break
+        for e in range(n_models):
+            ft = p[e, 0, 0]
+            f[t, e] = ft
+            for i in range(k):
+                gains[t, e, i] = p[e, i, 0] / ft
+            for i in range(k - 1):  # U shifted up and left, plus R R'
+                g, r = gains[t, e, i + 1], big_r[e, i]
+                for j in range(k - 1):
+                    new_p[e, i, j] = (p[e, i + 1, j + 1] - g * p[e, 0, j + 1]) + r * big_r[e, j]
+                new_p[e, i, k - 1] = 0.0 + r * big_r[e, k - 1]
+            for j in range(k):
+                new_p[e, k - 1, j] = 0.0 + big_r[e, k - 1] * big_r[e, j]
+        # every 8 periods: has every entry of every model moved by at most 1e-13 (relative
+        # above 1; a nan has not settled)?
+        settled = t % 8 == 7
+        for e in range(n_models if settled else 0):
+            for i in range(k):
+                for j in range(k):
+                    x = p[e, i, j]
+                    settled &= abs(new_p[e, i, j] - x) <= 1e-13 * max(1.0, abs(x))
+            if not settled:
+                break
+        if settled:
+            for e in range(n_models):
+                for s in range(t + 1, n):
+                    f[s, e] = new_p[e, 0, 0]
+                for i in range(k):
+                    gains[t + 1, e, i] = new_p[e, i, 0] / new_p[e, 0, 0]
+            return t + 1, t + 2, new_p
         p, new_p = new_p, p
-        new_p[..., -1, :] = 0.0
-        new_p[..., :, -1] = 0.0
-    return f, np.moveaxis(np.stack(gains), -1, 1), settled, p
+    return n, n, p
 
 
 def kalman(
@@ -246,46 +285,71 @@ def kalman(
     the predicted state ``a_{n+1|n}`` ``(S, N, k, C)`` and its covariance ``(S, M, k, k)``.
 
     The covariance recursion does not depend on the data (:func:`riccati`); the state
-    recursion ``a' = T (a + K v) + c`` runs on the state as ``(k, S, N, C)``, a few numpy
-    operations per period."""
+    recursion ``a' = T (a + K v) + c`` runs per SKU, parameter set and column (compiled)."""
     n, big_n, n_cols = y.shape
-    n_sets, k = a.shape[0], a.shape[-1]
-    f, gains, settled, p = riccati(a, big_r, n)
-    gains = gains[..., None]  # (n_gains, k, S, M, 1)
-    coef = np.moveaxis(a, -1, 0)[..., None]  # (k, S, M, 1)
+    n_sets, n_models, k = a.shape
+    f, gains, _, p = _riccati_flat(a, big_r, n)
     state = np.zeros((k, n_sets, big_n, n_cols))
     if c_col is not None:
         eye = np.eye(k)
         mean = np.linalg.solve(eye - companion(a), np.broadcast_to(eye[:, 0], a.shape)[..., None])
         state[..., c_col] = np.moveaxis(mean[..., 0], -1, 0)
     v = np.empty((n, n_sets, big_n, n_cols))
-    work = np.empty_like(state)
-    lead = np.empty_like(state)
+    _kalman_loop(
+        np.ascontiguousarray(y, dtype=np.float64),
+        np.ascontiguousarray(a, dtype=np.float64),
+        gains.reshape(-1, n_sets, n_models, k),
+        -1 if c_col is None else c_col,
+        v,
+        state,
+    )
+    return (
+        v,
+        f.reshape(n, n_sets, n_models),
+        np.moveaxis(state, 0, -2),
+        p.reshape(n_sets, n_models, k, k),
+    )
+
+
+@compiled
+def _kalman_loop(y, a, gains, c_col, v, state):
+    """The state recursion of :func:`kalman`, in place on ``state`` ``(k, S, N, C)``
+    (``a_1``), writing the innovations ``v`` ``(n, S, N, C)``: ``v = y - a_1``, ``w = K v +
+    a``, ``a' = T w`` (+ 1 in the first state of the constant's column ``c_col``), with
+    the gain ``K`` ``(n_gains, S, M, k)`` of period ``t`` (the last one once settled).
+    Period by period over all SKUs, parameter sets and columns (independent recursions
+    that the processor overlaps)."""
+    n, n_sets, big_n, n_cols = v.shape
+    k = a.shape[-1]
+    shared = a.shape[1] == 1
     last = gains.shape[0] - 1
     for t in range(n):
-        vt = v[t]
-        np.subtract(y[t], state[0], out=vt)
-        np.multiply(gains[min(t, last)], vt, out=work)
-        work += state  # a + K v
-        np.multiply(coef, work[0], out=lead)
-        lead[:-1] += work[1:]
-        state, lead = lead, state
-        if c_col is not None:
-            state[0, ..., c_col] += 1.0
-    return v, f, np.moveaxis(state, 0, -2), p
+        g = min(t, last)
+        for s in range(n_sets):
+            for j in range(big_n):
+                mj = 0 if shared else j
+                for c in range(n_cols):
+                    vt = y[t, j, c] - state[0, s, j, c]
+                    v[t, s, j, c] = vt
+                    w0 = gains[g, s, mj, 0] * vt + state[0, s, j, c]
+                    for i in range(k - 1):  # a'_i = a_i w_0 + w_{i+1}, w_{i+1} read first
+                        w = gains[g, s, mj, i + 1] * vt + state[i + 1, s, j, c]
+                        state[i, s, j, c] = a[s, mj, i] * w0 + w
+                    state[k - 1, s, j, c] = a[s, mj, k - 1] * w0
+                    if c == c_col:
+                        state[0, s, j, c] += 1.0
 
 
 def _profile(v: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best linear coefficients ``g`` ``(S, N, C-1)`` (innovations ``v_0 + sum g_j v_j``),
     the standardised innovations ``e`` ``(S, N, n)`` and ``sum_t log f_t`` ``(S, N)``."""
-    w = 1.0 / np.sqrt(f)[..., None]  # (n, S, M, 1)
-    z = v * w
+    z = np.empty_like(v)
+    _standardise(v, np.ascontiguousarray(f, dtype=np.float64), z)
     zy = z[..., 0]
     n_cols = v.shape[-1]
     if n_cols > 1:
         zd = z[..., 1:]
-        gram = np.einsum("tsni,tsnj->snij", zd, zd)
-        rhs = np.einsum("tsni,tsn->sni", zd, zy)
+        gram, rhs = cross_products(z)
         ridge = 1e-10 * (np.einsum("snii->sn", gram) + 1e-300)[..., None, None]
         gram = gram + ridge * np.eye(n_cols - 1)
         coef = -np.linalg.solve(gram, rhs[..., None])[..., 0]
@@ -295,6 +359,20 @@ def _profile(v: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
         e = zy
     logdet = np.log(f).sum(axis=0)
     return coef, np.moveaxis(e, 0, -1), np.broadcast_to(logdet, e.shape[1:])
+
+
+@compiled
+def _standardise(v, f, z):
+    """``z = v / sqrt(f)`` (as ``v * (1 / sqrt(f))``) for ``v`` ``(n, S, N, C)``, ``f``
+    ``(n, S, M)`` (``M`` 1 or ``N``)."""
+    n, n_sets, big_n, n_cols = v.shape
+    shared = f.shape[2] == 1
+    for t in range(n):
+        for s in range(n_sets):
+            for j in range(big_n):
+                w = 1.0 / np.sqrt(f[t, s, 0 if shared else j])
+                for c in range(n_cols):
+                    z[t, s, j, c] = v[t, s, j, c] * w
 
 
 def _columns(

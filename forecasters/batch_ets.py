@@ -1,5 +1,5 @@
 """Maximum likelihood of linear ETS models (additive error, no or additive trend and
-season), all SKUs at once, in numpy.
+season), all SKUs at once, in numpy (the recursion over periods compiled by numba).
 
 The models ETS(A,N,N), (A,A,N), (A,Ad,N), (A,N,A), (A,A,A), (A,Ad,A) of Hyndman, Koehler,
 Ord & Snyder (2008), in the error-correction form and parametrisation of statsmodels'
@@ -18,9 +18,10 @@ What makes it cheap:
   unit state with zero data, and the best initial states are a least-squares fit. Only
   the 1 to 4 smoothing parameters are searched (statsmodels searches them together with
   up to 9 initial states by L-BFGS-B with numerical gradients).
-* **All SKUs, and the parameter sets of their Jacobians, in one numpy recursion** over
-  periods, by :func:`forecasters.batch_lm.levenberg_marquardt`, projected onto the bounds
-  (in statsmodels' coordinates ``alpha``, ``beta / alpha``, ``gamma / (1 - alpha)``,
+* **All SKUs, and the parameter sets of their Jacobians, in one recursion** over periods
+  (:func:`smooth_columns`, a loop compiled by numba), by
+  :func:`forecasters.batch_lm.levenberg_marquardt`, projected onto the bounds (in
+  statsmodels' coordinates ``alpha``, ``beta / alpha``, ``gamma / (1 - alpha)``,
   ``phi``).
 * **Warm starts.** A first fit starts each SKU from the best point of a small grid; a
   re-fit from the better of that and the SKU's previous estimate, so that it needs few
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forecasters.batch_lm import levenberg_marquardt
+from forecasters.batch_lm import compiled, cross_products, levenberg_marquardt
 
 __all__ = ["EtsSpec", "BatchEtsFit", "fit_ets_batch"]
 
@@ -160,9 +161,10 @@ def smooth_columns(
     season of period ``t``). ``columns="data"``: column 0 only; ``"unit"``: the unit
     columns only (``y`` gives the periods; they do not depend on the data)."""
     n, big_n = y.shape
-    alpha, beta, gamma, phi = (params[k][..., None] for k in ("alpha", "beta", "gamma", "phi"))
-    n_sets = params["alpha"].shape[0]
-    with_data = columns in ("all", "data")
+    alpha, beta, gamma, phi = (
+        np.ascontiguousarray(params[k], dtype=np.float64) for k in ("alpha", "beta", "gamma", "phi")
+    )
+    n_sets = alpha.shape[0]
     first = 1 if columns == "all" else 0  # the first unit column
     n_cols = {"all": 1 + spec.n_initial, "data": 1, "unit": spec.n_initial}[columns]
     level = np.zeros((n_sets, big_n, n_cols))
@@ -182,36 +184,69 @@ def smooth_columns(
             season[slot, ..., col] = 1.0
             col += 1
     errors = np.empty((n, n_sets, big_n, n_cols))
-    base = np.empty_like(level)
-    for t in range(n):
-        if spec.trend:
-            slope *= phi
-            np.add(level, slope, out=base)
-        else:
-            base[...] = level
-        e = errors[t]
-        if spec.seasonal:
-            s = season[t % m]
-            np.add(base, s, out=e)
-            np.negative(e, out=e)
-        else:
-            np.negative(base, out=e)
-        if with_data:
-            e[..., 0] += y[t]
-        np.multiply(alpha, e, out=level)
-        level += base
-        if spec.trend:
-            slope += beta * e
-        if spec.seasonal:
-            s += gamma * e
+    _smooth(
+        np.ascontiguousarray(y, dtype=np.float64),
+        alpha,
+        beta,
+        gamma,
+        phi,
+        spec.trend,
+        spec.seasonal,
+        columns in ("all", "data"),
+        errors,
+        level,
+        slope,
+        season,
+    )
     return errors, level, slope, season
+
+
+@compiled
+def _smooth(y, alpha, beta, gamma, phi, trend, seasonal, with_data, errors, level, slope, season):
+    """The recursion of :func:`smooth_columns`, in place on the states ``level``, ``slope``
+    ``(S, N, C)`` and ``season`` ``(m, S, N, C)``, writing ``errors`` ``(n, S, N, C)``;
+    ``alpha``.. ``(S, N)`` or ``(S, 1)``; data ``y`` ``(n, N)`` in column 0 if
+    ``with_data``. Each column of each SKU and parameter set runs on its own, period by
+    period, with the operations of the numpy form in the same order."""
+    n = errors.shape[0]
+    n_sets, big_n, n_cols = level.shape
+    m = season.shape[0]
+    shared = alpha.shape[1] == 1
+    for s in range(n_sets):
+        for j in range(big_n):
+            jp = 0 if shared else j
+            a, b, g, ph = alpha[s, jp], beta[s, jp], gamma[s, jp], phi[s, jp]
+            for c in range(n_cols):
+                data = with_data and c == 0
+                lev, slo = level[s, j, c], slope[s, j, c]
+                slot, old = 0, 0.0
+                for t in range(n):
+                    if trend:
+                        slo = slo * ph
+                        base = lev + slo
+                    else:
+                        base = lev
+                    if seasonal:
+                        slot = t % m
+                        old = season[slot, s, j, c]
+                        e = -(base + old)
+                    else:
+                        e = -base
+                    if data:
+                        e = e + y[t, j]
+                    errors[t, s, j, c] = e
+                    lev = a * e + base
+                    if trend:
+                        slo = slo + b * e
+                    if seasonal:
+                        season[slot, s, j, c] = old + g * e
+                level[s, j, c], slope[s, j, c] = lev, slo
 
 
 def _profile(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Best initial states ``(S, N, C-1)`` and the one-step errors ``(S, N, n)`` at them."""
     e0, big_e = errors[..., 0], errors[..., 1:]
-    gram = np.einsum("tsni,tsnj->snij", big_e, big_e)
-    rhs = np.einsum("tsni,tsn->sni", big_e, e0)
+    gram, rhs = cross_products(errors)
     k = gram.shape[-1]
     ridge = 1e-12 * (np.einsum("snii->sn", gram) + 1e-300)[..., None, None] * np.eye(k)
     x0 = -np.linalg.solve(gram + ridge, rhs[..., None])[..., 0]

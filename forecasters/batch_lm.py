@@ -17,20 +17,64 @@ algorithm: implementation and theory", for the damping schedule):
   SKUs still moving only.
 
 Deterministic: the same inputs give the same result bit for bit.
+
+:func:`compiled` compiles the estimators' per-period recursions (numba), and
+:func:`cross_products` forms the normal equations of their profiled linear parameters; both
+shared by :mod:`forecasters.batch_ets` and :mod:`forecasters.batch_arima`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numba
 import numpy as np
 
-__all__ = ["levenberg_marquardt"]
+__all__ = ["compiled", "cross_products", "levenberg_marquardt"]
 
 #: ``residuals(x, skus) -> u``: ``x`` ``(n_sets, len(skus), n_params)`` parameter sets of the
 #: SKUs ``skus`` (indices), ``u`` ``(n_sets, len(skus), n_residuals)``; non-finite residuals
 #: mark a point the optimiser must not move to.
 Residuals = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def compiled(func: Callable) -> Callable:
+    """``func`` compiled by numba: explicit loops over float64 arrays, run as written (no
+    fast-math, so the floating-point operations happen in the same order as in numpy and
+    give the same results bit for bit; division by zero gives inf or nan, as numpy). The
+    machine code is cached on disk (``__pycache__``, else numba's user-wide cache
+    directory), so that only the first run compiles (a few seconds); where no cache
+    directory is writable, every run compiles."""
+    try:
+        return numba.njit(cache=True, error_model="numpy")(func)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return numba.njit(error_model="numpy")(func)
+
+
+@compiled
+def _cross_products(z, gram, rhs):
+    n, n_sets, big_n, n_cols = z.shape
+    for t in range(n):
+        for s in range(n_sets):
+            for j in range(big_n):
+                for a in range(1, n_cols):
+                    za = z[t, s, j, a]
+                    for b in range(1, n_cols):
+                        gram[s, j, a - 1, b - 1] += za * z[t, s, j, b]
+                    rhs[s, j, a - 1] += za * z[t, s, j, 0]
+
+
+def cross_products(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``E'E`` ``(S, N, C-1, C-1)`` and ``E'e`` ``(S, N, C-1)`` of the columns ``z``
+    ``(n, S, N, C)``, ``e = z[..., 0]``, ``E = z[..., 1:]``, summed over periods: the
+    same as ``np.einsum("tsni,tsnj->snij", E, E)`` and ``np.einsum("tsni,tsn->sni", E,
+    e)``, bit for bit (both add the products period by period), without einsum's
+    overhead on such small matrices."""
+    n, n_sets, big_n, n_cols = z.shape
+    gram = np.zeros((n_sets, big_n, n_cols - 1, n_cols - 1))
+    rhs = np.zeros((n_sets, big_n, n_cols - 1))
+    _cross_products(np.ascontiguousarray(z, dtype=np.float64), gram, rhs)
+    return gram, rhs
 
 
 def _cost(u: np.ndarray) -> np.ndarray:

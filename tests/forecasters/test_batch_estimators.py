@@ -1,7 +1,8 @@
 """Tests of the batch estimators (``estimator: batch``): ETS and SARIMA(X) maximum
 likelihood for all SKUs at once in numpy (:mod:`forecasters.batch_ets`,
-:mod:`forecasters.batch_arima`, :mod:`forecasters.batch_lm`), their warm-started re-fits,
-and the progress of long per-SKU fits (:mod:`forecasters.parallel`)."""
+:mod:`forecasters.batch_arima`, :mod:`forecasters.batch_lm`), their compiled recursions
+against plain references, their warm-started re-fits, and the progress of long per-SKU
+fits (:mod:`forecasters.parallel`)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,21 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 import forecasters.parallel as parallel
+from forecasters import batch_arima, batch_ets, batch_lm
 from forecasters.arima import ARIMA
 from forecasters.base import check_forecaster
-from forecasters.batch_arima import ArmaSpec, constrain_stationary, fit_arima_batch
-from forecasters.batch_ets import EtsSpec, fit_ets_batch
-from forecasters.batch_lm import levenberg_marquardt
+from forecasters.batch_arima import (
+    ArmaSpec,
+    companion,
+    constrain_stationary,
+    fit_arima_batch,
+    kalman,
+    polynomials,
+    riccati,
+    stationary_cov,
+)
+from forecasters.batch_ets import EtsSpec, bounds, fit_ets_batch, parameters, smooth_columns
+from forecasters.batch_lm import cross_products, levenberg_marquardt
 from forecasters.ets import ETS
 
 
@@ -145,6 +156,99 @@ def test_batch_arima_is_deterministic():
         assert np.array_equal(getattr(a, name), getattr(b, name))
 
 
+# -- the compiled recursions against plain references -------------------------------------
+# The kernels (numba) run the numpy recursions' floating-point operations in the same order:
+# the references below, written for clarity, give the same numbers bit for bit.
+def _reference_riccati(a, big_r, n):
+    """Per model: ``f = P_00``, ``K = P e_1 / f``, ``P' = shift(P - K P_0.) + R R'``; every 8
+    periods, once no entry of any model moved by 1e-13 (relative above 1), the variances
+    and the gain stay."""
+    shape, k = a.shape[:-1], a.shape[-1]
+    p = stationary_cov(a, big_r).reshape(-1, k, k)
+    r = big_r.reshape(-1, k)
+    f, gains, settled = np.empty((n, len(p))), [], n
+    for t in range(n):
+        f[t] = p[:, 0, 0]
+        gains.append(p[:, :, 0] / p[:, :1, 0])
+        new = np.zeros_like(p)
+        for e in range(len(p)):
+            new[e, :-1, :-1] = p[e, 1:, 1:] - np.outer(gains[-1][e, 1:], p[e, 0, 1:])
+            new[e] += np.outer(r[e], r[e])
+        if t % 8 == 7 and np.all(np.abs(new - p) <= 1e-13 * np.maximum(1.0, np.abs(p))):
+            f[t + 1 :], settled = new[:, 0, 0], t + 1
+            gains.append(new[:, :, 0] / new[:, :1, 0])
+            p = new
+            break
+        p = new
+    gains = np.moveaxis(np.stack(gains).reshape(len(gains), *shape, k), -1, 1)
+    return f.reshape(n, *shape), gains, settled, p.reshape(*shape, k, k)
+
+
+def _reference_kalman(a, big_r, y, c_col):
+    """Per parameter set, SKU and column: ``v = y - a_1``, ``w = a + K v``, ``a' = T w`` (+
+    ``e_1`` in the constant's column, which starts at ``(I - T)^{-1} e_1``)."""
+    n, big_n, n_cols = y.shape
+    n_sets, n_models, k = a.shape
+    f, gains, _, p = _reference_riccati(a, big_r, n)
+    v = np.empty((n, n_sets, big_n, n_cols))
+    state = np.empty((n_sets, big_n, k, n_cols))
+    for s in range(n_sets):
+        for j in range(big_n):
+            m = j if n_models > 1 else 0
+            for c in range(n_cols):
+                st = np.zeros(k)
+                if c == c_col:
+                    st = np.linalg.solve(np.eye(k) - companion(a[s, m]), np.eye(k)[:, :1])[:, 0]
+                for t in range(n):
+                    v[t, s, j, c] = y[t, j, c] - st[0]
+                    w = gains[min(t, len(gains) - 1), :, s, m] * v[t, s, j, c] + st
+                    st = a[s, m] * w[0] + np.append(w[1:], 0.0)
+                    st[0] += 1.0 if c == c_col else 0.0
+                state[s, j, :, c] = st
+    return v, f, state, p
+
+
+@pytest.mark.parametrize(
+    "orders", [(1, 0, 0, 0, 1), (1, 1, 0, 0, 1), (2, 1, 1, 1, 4)], ids=["AR", "ARMA", "SARMA"]
+)
+@pytest.mark.parametrize("shared", [False, True], ids=["per-sku", "shared"])
+def test_compiled_kalman_filter_equals_a_plain_reference(orders, shared):
+    # innovations, variances, gains, state and covariance, bit for bit; the AR model's
+    # covariance settles at the first check (then the settled gain is used)
+    y, promo = promotion_data(44, 3)
+    spec = ArmaSpec(*orders, "c", 1)
+    data, c_col = batch_arima._columns(y, promo, spec)
+    x = np.random.default_rng(4).normal(size=(2, 1 if shared else 3, spec.n_params))
+    a, big_r = polynomials(spec, x)
+    for got, ref in zip(riccati(a, big_r, 44), _reference_riccati(a, big_r, 44), strict=True):
+        np.testing.assert_array_equal(got, ref)
+    for got, ref in zip(
+        kalman(a, big_r, data, c_col), _reference_kalman(a, big_r, data, c_col), strict=True
+    ):
+        np.testing.assert_array_equal(got, ref)
+    if orders[1] == 0:  # (with an MA part it settles or not, as the coefficients go)
+        assert riccati(a, big_r, 44)[2] == 8
+    v, f, *_ = kalman(a, big_r, data, c_col)
+    for got, ref in zip(batch_arima._profile(v, f), _reference_profile(v, f), strict=True):
+        np.testing.assert_array_equal(got, ref)
+    # one compiled version per kernel (contiguous float64 arrays): compiled once
+    for kernel in (batch_arima._kalman_loop, batch_arima._riccati_loop, batch_arima._standardise):
+        assert len(kernel.signatures) == 1
+
+
+def _reference_profile(v, f):
+    """The generalised least squares of the linear parameters, in numpy (einsum)."""
+    z = v * (1.0 / np.sqrt(f)[..., None])
+    zy, zd = z[..., 0], z[..., 1:]
+    gram = np.einsum("tsni,tsnj->snij", zd, zd)
+    gram = gram + 1e-10 * (np.einsum("snii->sn", gram) + 1e-300)[..., None, None] * np.eye(
+        zd.shape[-1]
+    )
+    coef = -np.linalg.solve(gram, np.einsum("tsni,tsn->sni", zd, zy)[..., None])[..., 0]
+    e = zy + np.einsum("tsni,sni->tsn", zd, coef)
+    return coef, np.moveaxis(e, 0, -1), np.broadcast_to(np.log(f).sum(axis=0), e.shape[1:])
+
+
 # -- ETS ---------------------------------------------------------------------------------
 CASES = {
     "ANN": (False, False, False),
@@ -205,7 +309,7 @@ def _ets_params_from_fit(f, model, y, j, case):
     and the initial states re-derived by least squares (what the batch fit profiles)."""
     trend, damped, seasonal = case
     spec = EtsSpec(trend, damped, seasonal, 7)
-    from forecasters.batch_ets import _profile, parameters, smooth_columns
+    from forecasters.batch_ets import _profile
 
     x = [f.alpha_[j]]
     if trend:
@@ -253,6 +357,68 @@ def test_batch_ets_refit_starts_from_the_previous_estimate():
     fresh = ETS(estimator="batch", seasonal="add").fit(y)
     np.testing.assert_allclose(f.sigma2_, fresh.sigma2_, rtol=1e-4)
     np.testing.assert_allclose(f.predict(7).mean, fresh.predict(7).mean, atol=1e-2)
+
+
+def _reference_smooth(spec, params, y, columns):
+    """Per parameter set, SKU and column, from its initial state (column 0 from zero states
+    on the data, the others from one unit initial state on zero data): ``b = phi b``,
+    ``e = y - (l + b + s_{t-m})``, ``l = l + b + alpha e``, ``b = b + beta e``, ``s = s_{t-m}
+    + gamma e``."""
+    n, big_n = y.shape
+    m = spec.m if spec.seasonal else 1
+    units = [(1.0, 0.0, 0)] + ([(0.0, 1.0, 0)] if spec.trend else [])
+    units += [(0.0, 0.0, slot) for slot in range(1, m if spec.seasonal else 1)]
+    starts = {"all": [None, *units], "data": [None], "unit": units}[columns]
+    n_sets = params["alpha"].shape[0]
+    errors = np.empty((n, n_sets, big_n, len(starts)))
+    level, slope = np.empty(errors.shape[1:]), np.empty(errors.shape[1:])
+    season = np.empty((m, *errors.shape[1:]))
+    for s in range(n_sets):
+        for j in range(big_n):
+            alpha, beta, gamma, phi = (
+                params[k][s, j if params[k].shape[1] > 1 else 0]
+                for k in ("alpha", "beta", "gamma", "phi")
+            )
+            for c, start in enumerate(starts):
+                lev, b, ring = 0.0, 0.0, np.zeros(m)
+                if start is not None:
+                    lev, b, slot = start
+                    ring[slot] = 1.0 if slot else 0.0
+                for t in range(n):
+                    b = phi * b if spec.trend else b
+                    old = ring[t % m] if spec.seasonal else 0.0
+                    e = (y[t, j] if start is None else 0.0) - (lev + b + old)
+                    lev = lev + b + alpha * e
+                    b = b + beta * e if spec.trend else b
+                    ring[t % m] = old + gamma * e if spec.seasonal else 0.0
+                    errors[t, s, j, c] = e
+                level[s, j, c], slope[s, j, c], season[:, s, j, c] = lev, b, ring
+    return errors, level, slope, season
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("columns", ["all", "data", "unit"])
+def test_compiled_ets_recursion_equals_a_plain_reference(name, columns):
+    # bit for bit, with parameters per SKU and (the grid's) shared by the SKUs
+    y = weekly_demand(30, levels=(3.0, 12.0, 40.0))
+    spec = EtsSpec(*CASES[name], 4)
+    low, high = bounds(spec)
+    rng = np.random.default_rng(5)
+    for n_models in (3, 1):
+        x = low + (high - low) * rng.uniform(size=(2, n_models, len(low)))
+        params = parameters(spec, x)
+        data = y if n_models > 1 or columns != "unit" else y[:, :1]
+        got = smooth_columns(spec, params, data, columns)
+        for a, b in zip(got, _reference_smooth(spec, params, data, columns), strict=True):
+            np.testing.assert_array_equal(a, b)
+        # the normal equations of the initial states: einsum's sums, bit for bit
+        errors = got[0]
+        gram, rhs = cross_products(errors)
+        big_e = errors[..., 1:]
+        np.testing.assert_array_equal(gram, np.einsum("tsni,tsnj->snij", big_e, big_e))
+        np.testing.assert_array_equal(rhs, np.einsum("tsni,tsn->sni", big_e, errors[..., 0]))
+    assert len(batch_ets._smooth.signatures) == 1
+    assert len(batch_lm._cross_products.signatures) <= 1
 
 
 def test_multiplicative_ets_keeps_statsmodels():
