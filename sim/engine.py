@@ -550,7 +550,8 @@ class PeriodicSimulation:
         a = self.pipe[t % self.W]
         self.lean_arrivals -= a
         on_hand += a
-        a.fill(0.0)
+        # the slot is not cleared here: the next period writes its orders into it (the
+        # ring has lead time + 1 slots), or clears it when it orders nothing
         d = self.demand[t]
         if self.backorder_mode:
             il = self.il
@@ -572,7 +573,9 @@ class PeriodicSimulation:
             self.n_measured += 1
             np.greater(backorders if self.backorder_mode else self.lost, 0.0, out=self.short_row)
             self.lean_totals += self.lean_levels
+        slot = self.pipe[(t + self.common_lead) % self.W]
         if not review:
+            slot.fill(0.0)
             return
         orders = self.orders
         state = InventoryState(float(t), on_hand[0], backorders[0], self.on_order[0])
@@ -586,7 +589,7 @@ class PeriodicSimulation:
                 self.tot_purchase += self.discounts.purchase_cost(orders)
         else:
             self.lean_orders += orders
-        self.pipe[(t + self.common_lead) % self.W] += orders
+        slot[...] = orders  # the slot was cleared or overwritten since it last arrived
 
     def arrive(self, t: int) -> None:
         """Shipments due in period ``t`` arrive; at assembly nodes, complete kits become
