@@ -50,6 +50,7 @@ from experiments.run import (
     _int,
     write_error,
 )
+from sim.checks import is_int
 from sim.evaluation import Backtest, rolling_origin
 from sim.forecasting import ExogSource
 from sim.rng import Streams
@@ -69,7 +70,7 @@ def _settings(cfg: DictConfig) -> dict[str, int | None]:
     for key, value in out.items():
         if key == "windows" and value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not is_int(value, 1, types=int):
             raise ConfigError(f"backtest.{key}(={value!r}) must be an integer >= 1")
     return out
 

@@ -59,6 +59,7 @@ from omegaconf.errors import OmegaConfBaseException
 import sim
 from experiments.aggregate import RUN_SETTINGS
 from policies.base import Policy
+from sim.checks import is_number
 from sim.forecasting import ForecastSettings
 from sim.network import Costs
 from sim.runner import RunResult, Scenario, simulate
@@ -633,13 +634,11 @@ def objective_settings(cfg: DictConfig) -> tuple[float | None, float]:
     """The validated ``objective.fill_rate_target`` and ``objective.penalty``."""
     node = cfg.get("objective") or {}
     target, penalty = node.get("fill_rate_target"), node.get("penalty", 100.0)
-    if target is not None and (
-        isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1
-    ):
+    if target is not None and not (is_number(target, types=int | float) and 0 < target <= 1):
         raise ConfigError(
             f"objective.fill_rate_target(={target!r}) must be null or a number in (0, 1]"
         )
-    if isinstance(penalty, bool) or not isinstance(penalty, int | float) or not penalty >= 0:
+    if not (is_number(penalty, types=int | float) and penalty >= 0):
         raise ConfigError(f"objective.penalty(={penalty!r}) must be a number >= 0")
     return (None if target is None else float(target)), float(penalty)
 

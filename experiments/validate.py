@@ -39,6 +39,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments.run import HARNESS_KEYS, ConfigError
+from sim.checks import is_int
 from sim.network import Costs
 
 __all__ = [
@@ -173,7 +174,7 @@ def boolean(cfg: DictConfig, key: str) -> bool:
 def integer(cfg: DictConfig, key: str, low: int) -> int:
     """``cfg[key]`` as an integer ``>= low`` (booleans and floats refused)."""
     value = cfg[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if not is_int(value, low, types=int):
         raise ConfigError(f"{key}(={value!r}) must be an integer >= {low}")
     return value
 

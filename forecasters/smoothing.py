@@ -71,6 +71,7 @@ from typing import Any
 import numpy as np
 
 from forecasters.base import Forecast, Forecaster, as_history
+from sim import checks
 
 __all__ = [
     "ALPHA_GRID",
@@ -504,9 +505,7 @@ class RecursiveForecaster(Forecaster):
     def _check_h(self, h: int, exog_future: Any) -> int:
         self._ignore_exog(exog_future)
         self._check_fitted()
-        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-            raise ValueError(f"h(={h!r}) must be an integer >= 1")
-        return int(h)
+        return checks.check_int("h", h, 1)
 
     def _forecast(self, mean: np.ndarray, std: np.ndarray, sum_std: np.ndarray) -> Forecast:
         return Forecast(time=float(self.n_seen_), mean=mean, std=std, sum_std=sum_std)
@@ -518,7 +517,7 @@ def check_rate(name: str, value: Any, *, optional: bool = False, zero: bool = Fa
     if value is None and optional:
         return None
     interval = "[0, 1]" if zero else "(0, 1]"
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    ok = checks.is_number(value)
     if ok:
         v = float(value)
         ok = (0.0 <= v if zero else 0.0 < v) and v <= 1.0
@@ -530,6 +529,4 @@ def check_rate(name: str, value: Any, *, optional: bool = False, zero: bool = Fa
 
 def check_int(name: str, value: Any, minimum: int) -> int:
     """``value`` as an int ``>= minimum``; a ValueError naming ``forecaster.<name>``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"forecaster.{name}(={value!r}) must be an integer >= {minimum}")
-    return int(value)
+    return checks.check_int(f"forecaster.{name}", value, minimum)

@@ -61,6 +61,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from sim.checks import is_int
 from sim.sales import WEEKDAYS, SalesTable, natural_key, read_sales
 
 __all__ = [
@@ -126,7 +127,7 @@ class CleaningSettings:
         for key in CHOICES:
             _choice(key, getattr(self, key))
         weeks = self.impute_weeks
-        if isinstance(weeks, bool) or not isinstance(weeks, Integral) or weeks < 1:
+        if not is_int(weeks, 1, types=Integral):
             raise ValueError(f"demand.cleaning.impute_weeks(={weeks!r}) must be an integer >= 1")
         threshold = self.outlier_threshold
         if (

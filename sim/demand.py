@@ -98,6 +98,7 @@ import pandas as pd
 from scipy import special, stats
 
 from sim import params
+from sim.checks import is_number
 
 __all__ = [
     "DemandModel",
@@ -349,7 +350,7 @@ class Promotions:
 
 
 def _is_integer(v: Any) -> bool:
-    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+    if not is_number(v):
         return False
     return float(v).is_integer()
 

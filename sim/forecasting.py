@@ -61,6 +61,7 @@ import numpy as np
 
 from forecasters.base import Forecast, Forecaster
 from forecasters.calendar import calendar_features, calendar_names
+from sim.checks import check_int, is_number
 from sim.demand import DemandModel
 
 __all__ = [
@@ -103,15 +104,14 @@ class ForecastSettings:
             ("min_after", 1),
         ):
             v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < low:
-                raise ValueError(f"forecaster.{key}(={v!r}) must be an integer >= {low}")
+            check_int(f"forecaster.{key}", v, low)
         if self.monitor not in MONITORS:
             raise ValueError(
                 f"forecaster.monitor(={self.monitor!r}) must be one of {', '.join(MONITORS)}"
             )
         for key in ("cusum_k", "cusum_h"):
             v = getattr(self, key)
-            if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
+            if not is_number(v, types=int | float) or v <= 0:
                 raise ValueError(f"forecaster.{key}(={v!r}) must be a number > 0")
 
 

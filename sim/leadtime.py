@@ -70,6 +70,25 @@ def _non_negative(key: str, value: Any) -> np.ndarray:
     return arr
 
 
+def _check_order(mean: np.ndarray, shift: np.ndarray, *, strict: bool) -> None:
+    """Refuse a mean below the shift (``strict``: at or below it, as a shifted gamma
+    needs), naming the first SKU that does when there are several."""
+    bad = np.flatnonzero(mean <= shift if strict else mean < shift)
+    if bad.size:
+        i = int(bad[0])
+        where = f" (SKU {i})" if mean.shape[0] > 1 else ""
+        if strict:
+            raise ValueError(
+                f"lead_time mean(={params.show(float(mean[i]))}) must be > "
+                f"shift(={params.show(float(shift[i]))}){where}; "
+                "use Deterministic for a fixed lead time"
+            )
+        raise ValueError(
+            f"lead_time mean(={params.show(float(mean[i]))}) must be >= "
+            f"shift(={int(shift[i])}){where}"
+        )
+
+
 class LeadTimeModel(ABC):
     """Base class of every lead-time model.
 
@@ -219,25 +238,14 @@ class Poisson(LeadTimeModel):
         self._mean_in = _non_negative("mean", mean)
         self._shift_in = _non_negative_int("shift", shift)
         if self._mean_in.ndim == 0 and self._shift_in.ndim == 0:
-            self._check_order(self._mean_in.reshape(1), self._shift_in.reshape(1))
+            _check_order(self._mean_in.reshape(1), self._shift_in.reshape(1), strict=False)
         self._mu: np.ndarray | None = None
         self._shift: np.ndarray | None = None
-
-    @staticmethod
-    def _check_order(mean: np.ndarray, shift: np.ndarray) -> None:
-        bad = np.flatnonzero(mean < shift)
-        if bad.size:
-            i = int(bad[0])
-            where = f" (SKU {i})" if mean.shape[0] > 1 else ""
-            raise ValueError(
-                f"lead_time mean(={params.show(float(mean[i]))}) must be >= "
-                f"shift(={int(shift[i])}){where}"
-            )
 
     def _setup(self, n_skus: int, rng: np.random.Generator) -> None:
         self._mu = _per_sku("mean", self._mean_in, n_skus)
         self._shift = _per_sku("shift", self._shift_in, n_skus)
-        self._check_order(self._mu, self._shift)
+        _check_order(self._mu, self._shift, strict=False)
 
     def _mean(self) -> np.ndarray:
         return self._mu.copy()
@@ -322,27 +330,15 @@ class ShiftedGamma(LeadTimeModel):
         self._cv_in = _as_array("cv", cv)
         _check("cv", self._cv_in, np.isfinite(self._cv_in) & (self._cv_in > 0), "> 0")
         if self._mean_in.ndim == 0 and self._shift_in.ndim == 0:
-            self._check_order(self._mean_in.reshape(1), self._shift_in.reshape(1))
+            _check_order(self._mean_in.reshape(1), self._shift_in.reshape(1), strict=True)
         self._shift: np.ndarray | None = None
         self._excess: np.ndarray | None = None
         self._cv: np.ndarray | None = None
 
-    @staticmethod
-    def _check_order(mean: np.ndarray, shift: np.ndarray) -> None:
-        bad = np.flatnonzero(mean <= shift)
-        if bad.size:
-            i = int(bad[0])
-            where = f" (SKU {i})" if mean.shape[0] > 1 else ""
-            raise ValueError(
-                f"lead_time mean(={params.show(float(mean[i]))}) must be > "
-                f"shift(={params.show(float(shift[i]))}){where}; "
-                "use Deterministic for a fixed lead time"
-            )
-
     def _setup(self, n_skus: int, rng: np.random.Generator) -> None:
         self._shift = _per_sku("shift", self._shift_in, n_skus)
         mean = _per_sku("mean", self._mean_in, n_skus)
-        self._check_order(mean, self._shift)
+        _check_order(mean, self._shift, strict=True)
         self._excess = mean - self._shift
         self._cv = _per_sku("cv", self._cv_in, n_skus)
 

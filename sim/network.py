@@ -64,6 +64,7 @@ from policies.optimal.eoq_family import (
 )
 from sim import allocation as alloc
 from sim import leadtime as lt
+from sim.checks import check_int, is_number
 
 __all__ = [
     "Costs",
@@ -102,12 +103,6 @@ def _non_negative(name: str, value: Any) -> float:
 
 def _optional_non_negative(name: str, value: Any) -> float | None:
     return None if value is None else _non_negative(name, value)
-
-
-def _count(name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name}(={value!r}) must be an integer >= {low}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -222,7 +217,7 @@ def _numbers(key: str, value: Any) -> list[float]:
     items = value.tolist() if isinstance(value, np.ndarray) else value
     if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
         raise ValueError(f"{key}(={value!r}) must be a list of numbers")
-    if any(isinstance(x, bool) or not isinstance(x, int | float | np.number) for x in items):
+    if any(not is_number(x, types=int | float | np.number) for x in items):
         raise ValueError(f"{key}(={list(items)!r}) must be a list of numbers")
     return [float(x) for x in items]
 
@@ -291,7 +286,7 @@ def make_lead_time(value: Any, key: str = "network.lead_time") -> lt.LeadTimeMod
         return value
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{key}(={value!r}) must be a number of periods or a lead-time model")
-    if isinstance(value, int | float | np.integer | np.floating):
+    if is_number(value):
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{key}(={value}) must be a whole number of periods >= 0")
         if float(value) != int(value):
@@ -530,7 +525,7 @@ class Network:
     topology: Topology | None = None
 
     def _init_common(self, review_period: Any, allocation: Any) -> None:
-        self.review_period = _count("network.review_period", review_period)
+        self.review_period = check_int("network.review_period", review_period, 1)
         self.allocation = make_allocation(allocation)
         self.nodes, self.edges, self.topology = [], [], None
 
@@ -626,7 +621,7 @@ class Serial(Network):
     ):
         super().__init__()
         self._init_common(review_period, "fifo")
-        self.stages = _count("network.stages", stages)
+        self.stages = check_int("network.stages", stages, 1)
         self.lead_times = _lead_times("network.lead_time", lead_time, self.stages)
         if holding is not None:
             holding = [
@@ -707,7 +702,7 @@ class Distribution(Network):
         self.stores_setting = stores
         if stores in ("auto", "from_data"):
             stores = self.DEFAULT_STORES
-        n_stores = _count("network.stores", stores)
+        n_stores = check_int("network.stores", stores, 1)
         self._lead_time = lead_time
         self.warehouse_lead_time = make_lead_time(
             warehouse_lead_time, "network.warehouse_lead_time"
@@ -807,7 +802,7 @@ class Assembly(Network):
     ):
         super().__init__()
         self._init_common(review_period, "fifo")
-        self.components = _count("network.components", components)
+        self.components = check_int("network.components", components, 1)
         self.component_lead_times = _lead_times(
             "network.component_lead_time", component_lead_time, self.components
         )

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.checks import is_int
 from sim.cleaning import CleaningSettings, SalesHistory, load_sales
 from sim.demand import DemandModel
 
@@ -122,7 +123,7 @@ class Replay(DemandModel):
         default_block = 28 if self.daily else 4
         if block is None:
             block = default_block
-        if isinstance(block, bool) or not isinstance(block, int | np.integer) or block < 1:
+        if not is_int(block, 1):
             raise ValueError(f"demand.block(={block!r}) must be an integer >= 1 (periods)")
         if self.daily and block % 7:
             raise ValueError(

@@ -20,6 +20,8 @@ import zlib
 
 import numpy as np
 
+from sim.checks import is_int
+
 __all__ = ["Streams", "STREAM_NAMES"]
 
 #: Sources of randomness known to the engine. New names may be added freely.
@@ -35,7 +37,7 @@ class Streams:
     """The random generators of one run: ``Streams(seed).get("demand", replication=3)``."""
 
     def __init__(self, seed: int):
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        if not is_int(seed, 0):
             raise ValueError(f"seed(={seed!r}) must be a non-negative integer")
         self.seed = int(seed)
 

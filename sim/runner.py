@@ -29,6 +29,7 @@ import pandas as pd
 
 from forecasters.base import Forecaster
 from policies.base import NetworkContext, PlanningContext, Policy
+from sim.checks import check_int
 from sim.columns import (
     build_simulation,
     draw,
@@ -76,8 +77,7 @@ class Scenario:
         if self.review not in REVIEW_MODES:
             raise ValueError(f"review(={self.review!r}) must be one of {', '.join(REVIEW_MODES)}")
         n = self.n_skus
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"n_skus(={n!r}) must be an integer >= 1")
+        check_int("n_skus", n, 1)
         if self.initial_stock != "auto":
             try:
                 ok = float(self.initial_stock) >= 0
@@ -255,8 +255,7 @@ def simulate(
         ("warmup", warmup, 0),
         ("replications", replications, 1),
     ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{key}(={value!r}) must be an integer >= {low}")
+        check_int(key, value, low)
     if warmup >= horizon:
         raise ValueError(f"warmup(={warmup}) must be < horizon(={horizon})")
     streams = Streams(seed)
