@@ -44,6 +44,17 @@ tests for overdispersion in the Poisson model", *J. Econometrics* 46: ``alpha = 
 mu)^2 - y) / sum(mu^2)`` (floored at ``1e-8``), after which the NB GLM is fitted with
 that ``alpha``.
 
+Estimators (``estimator``): ``statsmodels`` (the class default) fits one ``GLM`` per SKU;
+``batch`` (the YAMLs' choice) runs the same IRLS for all SKUs in one compiled loop
+(:mod:`forecasters.batch_glm`: statsmodels' start, weights, working response and deviance
+tolerance, each SKU stopping at its own iteration; the parameters equal statsmodels' to
+about 1e-10, tested). SKUs it does not fit (no demand in the rows, too few rows for the
+regressors, an ill-conditioned least squares, non-finite numbers, no convergence) go down
+the statsmodels chain (``model_`` 1 = statsmodels' own fit, 2 = the mean), so their results
+stay as with ``statsmodels``. The README's bakery run (``demand=bakery
+network=distribution``, 2,700 fits of 3 SKUs) took 40 s with ``batch`` and 115 s with
+``statsmodels`` on a busy 2-core machine, with the same KPIs to 10 digits.
+
 Forecast: ``mean = exp(x_p' beta)`` (the linear predictor capped at 100 to stay finite);
 ``std`` is the fitted distribution's, ``sqrt(mu)`` (Poisson) or ``sqrt(mu + alpha mu^2)``
 (NB), ignoring parameter uncertainty; ``sum_std`` assumes periods independent given the
@@ -70,6 +81,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from forecasters.base import Forecast, Forecaster, as_history
+from forecasters.batch_glm import fit_glm_batch
 from forecasters.calendar import calendar_features
 from forecasters.parallel import (
     PerSkuFits,
@@ -80,10 +92,12 @@ from forecasters.parallel import (
     fit_per_sku,
     is_int,
 )
+from sim.checks import is_number
 
 __all__ = ["GLMRegression", "calendar_features", "first_fitted_row", "moment_alpha"]
 
 FAMILIES = ("poisson", "negative_binomial")
+ESTIMATORS = ("statsmodels", "batch")
 #: Cap on the linear predictor, so that a trend extrapolated far stays finite.
 MAX_ETA = 100.0
 #: Smallest NB dispersion (the Poisson limit).
@@ -107,6 +121,7 @@ class GLMRegression(Forecaster):
         "window",
         "from_first_sale",
         "n_jobs",
+        "estimator",
     )
 
     def __init__(
@@ -121,11 +136,12 @@ class GLMRegression(Forecaster):
         window: int | None = None,
         from_first_sale: bool = False,
         n_jobs: int = 1,
+        estimator: str = "statsmodels",
     ):
         if family not in FAMILIES:
             raise ValueError(f"family(={family!r}) must be one of {FAMILIES}")
         if alpha is not None:
-            if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
+            if not (is_number(alpha, types=int | float) and alpha > 0):
                 raise ValueError(f"alpha(={alpha!r}) must be a number > 0 or null (estimated)")
             if family == "poisson":
                 raise ValueError(f"alpha(={alpha!r}) needs family='negative_binomial'")
@@ -145,6 +161,8 @@ class GLMRegression(Forecaster):
             raise ValueError(
                 f"forecaster.from_first_sale(={from_first_sale!r}) must be true or false"
             )
+        if estimator not in ESTIMATORS:
+            raise ValueError(f"estimator(={estimator!r}) must be one of {ESTIMATORS}")
         self.family = family
         self.alpha = None if alpha is None else float(alpha)
         self.start_period = int(start_period)
@@ -154,6 +172,7 @@ class GLMRegression(Forecaster):
         self.window = None if window is None else int(window)
         self.from_first_sale = from_first_sale
         self.n_jobs = check_n_jobs(n_jobs)
+        self.estimator = estimator
 
     @property
     def label(self) -> str:
@@ -181,9 +200,11 @@ class GLMRegression(Forecaster):
         rows = {"window": self.window, "from_first_sale": self.from_first_sale}
         main = partial(fit_glm_one, negative_binomial=nb, alpha=self.alpha, **rows)
         mean = partial(fit_mean_one, negative_binomial=nb, alpha=self.alpha, **rows)
-        fits = fit_per_sku(
-            main, y, x, n_jobs=self.n_jobs, fallbacks=[("mean", mean)], name=self.label
-        )
+        fallbacks = [("mean", mean)]
+        if self.estimator == "batch":
+            fits = self._fit_batch(y, x, main, fallbacks)
+        else:
+            fits = fit_per_sku(main, y, x, n_jobs=self.n_jobs, fallbacks=fallbacks, name=self.label)
         theta = np.vstack(fits.results)
         self.fits_: PerSkuFits = fits
         self.model_ = fits.model
@@ -194,6 +215,40 @@ class GLMRegression(Forecaster):
         self.n_exog_ = 0 if x_exog is None else x_exog.shape[-1]
         self.n_obs_ = y.shape[0]
         return self
+
+    def _fit_batch(self, y: np.ndarray, x: np.ndarray, main, fallbacks) -> PerSkuFits:
+        """Every SKU by :func:`forecasters.batch_glm.fit_glm_batch`; the SKUs it does not
+        fit go down the statsmodels chain (``main``, then ``fallbacks``)."""
+        n_skus = y.shape[1]
+        # first_fitted_row of every SKU at once
+        first = np.full(n_skus, 0 if self.window is None else max(y.shape[0] - self.window, 0))
+        if self.from_first_sale:
+            sold = y > 0
+            first = np.where(sold.any(axis=0), np.maximum(first, sold.argmax(axis=0)), first)
+        nb = self.family == "negative_binomial"
+        batch = fit_glm_batch(y, x, first=first, negative_binomial=nb, alpha=self.alpha)
+        theta = np.zeros((n_skus, _BETA + x.shape[-1]))
+        theta[:, _MEAN], theta[:, _ALPHA], theta[:, _BETA:] = batch.mean, batch.alpha, batch.params
+        results = list(theta)
+        model = np.zeros(n_skus, dtype=np.int64)
+        labels = (self.label, *(label for label, _ in fallbacks))
+        reasons: dict[int, str] = {}
+        counts: dict[str, int] = {}
+        failed = np.flatnonzero(~batch.ok)
+        if failed.size:
+            xf = x if x.ndim == 2 else x[:, failed]
+            sub = fit_per_sku(
+                main, y[:, failed], xf, n_jobs=self.n_jobs, fallbacks=fallbacks, name=self.label
+            )
+            counts = dict(sub.warning_counts)
+            labels = (self.label + " (batch)", self.label, *(label for label, _ in fallbacks))
+            for j, i in enumerate(failed):
+                results[i] = sub.results[j]
+                model[i] = sub.model[j] + 1
+                reasons[int(i)] = f"batch: {batch.reason[i]}" + (
+                    f"; {sub.reasons[j]}" if j in sub.reasons else ""
+                )
+        return PerSkuFits(results, model, labels, reasons, counts)
 
     def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
         """Advance the period count; a GLM has no state besides its parameters."""
