@@ -64,6 +64,7 @@ import simpy
 
 from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim import params
+from sim.lean import book_orders, serve_and_count
 from sim.network import Edge, Node, PriceSchedule, Topology
 
 #: Run one-node models through the fused period (:meth:`PeriodicSimulation._lean_period`);
@@ -504,8 +505,8 @@ class PeriodicSimulation:
         )
 
     def _lean_layout(self) -> None:
-        """Re-home the one node's state in two blocks of rows, so that the lean period adds
-        up its levels with one call and books an order with one: ``state`` rows on hand,
+        """Re-home the one node's state in two blocks of rows, the arrays of the lean
+        period's compiled loops (:mod:`sim.lean`): ``state`` rows on hand,
         backorders, lost, served, stock-out flag, in transit, on order, ordered in all;
         ``totals`` rows their measured sums, in the same order (the sums of backorders stay
         0 under lost sales, and those of lost units under backorders). A ninth ``state``
@@ -533,63 +534,37 @@ class PeriodicSimulation:
             self.tot_stockouts,
             self.tot_transit,
         ) = (totals[i : i + 1] for i in range(6))
-        self.lean_levels, self.lean_totals = state[:6], totals
-        self.lean_arrivals = state[5:7]  # in transit, on order: an arrival leaves both
-        self.lean_orders = state[5:8]  # in transit, on order, ordered: an order joins all
+        self.lean_state, self.lean_totals = state, totals
         self.tot_ordered = state[8:9]
-        self.lean_measured_orders = state[5:9]  # ... and the measured sum in measured periods
 
     def _lean_period(self, t: int, measured: bool, review: bool) -> None:
         """One period of a single node supplied from outside (:meth:`_lean_layout`): the
-        phases below (arrive, serve, account, review and order, ship) fused into one call,
-        each state array changed by the same operations in the same order, so with the
-        same results bit for bit. The external supplier ships what it is owed in the
-        period it is ordered, so the orders are the shipments and a period without
-        orders ships nothing."""
-        on_hand, backorders, served = self.on_hand, self.cust_bo, self.served
-        a = self.pipe[t % self.W]
-        self.lean_arrivals -= a
-        on_hand += a
-        # the slot is not cleared here: the next period writes its orders into it (the
-        # ring has lead time + 1 slots), or clears it when it orders nothing
-        d = self.demand[t]
-        if self.backorder_mode:
-            il = self.il
-            np.subtract(on_hand, backorders, out=il)
-            np.maximum(il, 0.0, out=served)
-            np.minimum(served, d, out=served)
-            il -= d
-            np.maximum(il, 0.0, out=on_hand)
-            # max(-il, 0) in one call: on hand is max(il, 0), so on hand - il is -il where
-            # il < 0 and +0 elsewhere (the same values; never a negative zero)
-            np.subtract(on_hand, il, out=backorders)
-        else:
-            np.minimum(on_hand, d, out=served)
-            on_hand -= served
-            np.subtract(d, served, out=self.lost)
-            self.lost_total += self.lost
-        self.served_total += served
+        phases below (arrive, serve, account, review and order, ship) fused into two
+        compiled loops around the policy (:mod:`sim.lean`), each state array changed by the
+        same operations in the same order, so with the same results bit for bit. The
+        external supplier ships what it is owed in the period it is ordered, so the orders
+        are the shipments and a period without orders ships nothing."""
+        # the arrival slot is not cleared: this period's orders are written into the slot
+        # of period t + lead time (the ring has lead time + 1 slots), or it is cleared
+        serve_and_count(
+            t, t % self.W, self.lean_state, self.lean_totals, self.pipe, self.demand,
+            self.served_total, self.lost_total, self.il, self.backorder_mode, measured,
+        )  # fmt: skip
         if measured:
             self.n_measured += 1
-            np.greater(backorders if self.backorder_mode else self.lost, 0.0, out=self.short_row)
-            self.lean_totals += self.lean_levels
-        slot = self.pipe[(t + self.common_lead) % self.W]
+        slot = (t + self.common_lead) % self.W
         if not review:
-            slot.fill(0.0)
+            self.pipe[slot].fill(0.0)
             return
         orders = self.orders
-        state = InventoryState(float(t), on_hand[0], backorders[0], self.on_order[0])
+        state = InventoryState(float(t), self.on_hand[0], self.cust_bo[0], self.on_order[0])
         orders[0] = self.policies[0].order_quantity(state, None)
-        if measured:
-            self.lean_measured_orders += orders
-            self.tot_orders += orders > 0
-            np.multiply(orders, orders, out=self.order_sq)
-            self.tot_ordered_sq += self.order_sq
-            if self.tot_purchase is not None:
-                self.tot_purchase += self.discounts.purchase_cost(orders)
-        else:
-            self.lean_orders += orders
-        slot[...] = orders  # the slot was cleared or overwritten since it last arrived
+        book_orders(
+            orders, slot, self.lean_state, self.pipe, self.tot_orders, self.tot_ordered_sq,
+            self.order_sq, measured,
+        )  # fmt: skip
+        if measured and self.tot_purchase is not None:
+            self.tot_purchase += self.discounts.purchase_cost(orders)
 
     def arrive(self, t: int) -> None:
         """Shipments due in period ``t`` arrive; at assembly nodes, complete kits become

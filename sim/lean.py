@@ -1,0 +1,81 @@
+"""The lean period's array work in two compiled loops (issue #11).
+
+:meth:`sim.engine.PeriodicSimulation._lean_period` runs a single node supplied from outside
+at a constant lead time. Written in numpy it made about twenty calls a period, each with a
+fixed cost of a microsecond or so: for a few SKUs (one SKU, or one SKU in each of 20
+replications side by side) that fixed cost was the run. Here the same operations are one
+loop over the SKUs before the policy is asked (arrive, serve, count) and one after it (book
+the orders), compiled by numba.
+
+Each SKU's numbers go through the same floating-point operations in the same order as the
+numpy phases did, with numpy's own rules for ``minimum`` (``a if a <= b or a is nan else
+b``) and ``maximum``, and no fast-math, so the results are the same bit for bit (the tests
+compare the two engines, and the lean period with the general phases).
+
+Rows of ``state`` (see :meth:`~sim.engine.PeriodicSimulation._lean_layout`): 0 on hand,
+1 backorders, 2 lost, 3 served, 4 stock-out flag, 5 in transit, 6 on order, 7 ordered in
+all, 8 the measured sum of orders; ``totals`` holds the measured sums of rows 0-5. The
+other arrays have the engine's shapes: ``pipe`` ``(W, 1, n)``, ``demand`` ``(T, 1, n)``,
+the rest ``(1, n)``.
+"""
+
+from __future__ import annotations
+
+from forecasters.batch_lm import compiled
+
+__all__ = ["book_orders", "serve_and_count"]
+
+
+@compiled
+def serve_and_count(t, arrive, state, totals, pipe, demand, served_total, lost_total, il,
+                    backorder_mode, measured):  # fmt: skip
+    """Period ``t``: the shipments in ``pipe[arrive]`` arrive, demand is served (backordered
+    or lost), and in a ``measured`` period the stock-out flag is set and rows 0-5 of
+    ``state`` are added to ``totals``."""
+    for j in range(state.shape[1]):
+        a = pipe[arrive, 0, j]
+        state[5, j] -= a
+        state[6, j] -= a
+        on_hand = state[0, j] + a
+        d = demand[t, 0, j]
+        if backorder_mode:
+            level = on_hand - state[1, j]  # inventory level: on hand - backorders
+            served = level if level >= 0.0 or level != level else 0.0
+            served = served if served <= d or served != served else d
+            level -= d
+            on_hand = level if level >= 0.0 or level != level else 0.0
+            state[1, j] = on_hand - level
+            il[0, j] = level
+        else:
+            served = on_hand if on_hand <= d or on_hand != on_hand else d
+            on_hand -= served
+            lost = d - served
+            state[2, j] = lost
+            lost_total[0, j] += lost
+        state[0, j] = on_hand
+        state[3, j] = served
+        served_total[0, j] += served
+        if measured:
+            short = state[1, j] if backorder_mode else state[2, j]
+            state[4, j] = 1.0 if short > 0.0 else 0.0
+            for r in range(6):
+                totals[r, j] += state[r, j]
+
+
+@compiled
+def book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, order_sq, measured):
+    """The policy's ``orders`` join in transit, on order and ordered in all (and in a
+    ``measured`` period the measured sum, the count of orders and the sum of squares), and
+    are shipped into ``pipe[slot]``."""
+    for j in range(state.shape[1]):
+        q = orders[0, j]
+        state[5, j] += q
+        state[6, j] += q
+        state[7, j] += q
+        if measured:
+            state[8, j] += q
+            tot_orders[0, j] += 1.0 if q > 0.0 else 0.0
+            square = q * q
+            order_sq[0, j] = square
+            tot_ordered_sq[0, j] += square
+        pipe[slot, 0, j] = q
