@@ -52,9 +52,9 @@ from __future__ import annotations
 import copy
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -73,6 +73,7 @@ __all__ = [
     "stack_policies",
     "can_stack",
     "take_columns",
+    "solve_per_sku",
 ]
 
 
@@ -168,6 +169,17 @@ class PlanningContext:
         return self._demand_path[1]
 
     @property
+    def exact_poisson(self) -> bool:
+        """Whether the exact discrete optimisers apply: Poisson demand and fixed lead times.
+
+        Demand over a fixed protection interval is then Poisson too, so the optimisers
+        search the integers instead of using the normal approximation; a random lead time
+        makes it a Poisson mixture, which they do not model. Every policy that chooses
+        between the two asks this property (some add conditions of their own, such as
+        continuous review for (r, Q))."""
+        return self.demand_family == "poisson" and bool(np.all(self.lead_time_std == 0))
+
+    @property
     def protection_periods(self) -> np.ndarray:
         if self.continuous:
             return self.lead_time_mean.astype(float)
@@ -186,8 +198,8 @@ class PlanningContext:
     def protection_std(self) -> np.ndarray:
         """Std of demand over the protection interval, lead-time variability included
         (the random-sum formula, e.g. Silver, Pyke & Thomas 2017, Sec. 9.3)."""
-        p = self.protection_periods
-        var = p * self.demand_std**2 + self.demand_mean**2 * self.lead_time_std**2
+        periods = self.protection_periods
+        var = periods * self.demand_std**2 + self.demand_mean**2 * self.lead_time_std**2
         return np.sqrt(var)
 
 
@@ -217,16 +229,16 @@ class NetworkContext:
     def is_chain(self) -> bool:
         """Node ``j`` supplied by node ``j + 1``, the last by the external supplier, node 0
         facing customers (single-node and serial networks)."""
-        top = self.topology
-        if top is None:
+        topology = self.topology
+        if topology is None:
             return True
-        n = len(self.nodes)
+        n_nodes = len(self.nodes)
         return (
-            top.n_edges == n
-            and np.array_equal(top.customer, np.arange(n))
-            and np.array_equal(top.supplier, np.r_[np.arange(1, n), -1])
-            and np.array_equal(top.demand_nodes, [0])
-            and bool(np.all(top.units == 1.0))
+            topology.n_edges == n_nodes
+            and np.array_equal(topology.customer, np.arange(n_nodes))
+            and np.array_equal(topology.supplier, np.r_[np.arange(1, n_nodes), -1])
+            and np.array_equal(topology.demand_nodes, [0])
+            and bool(np.all(topology.units == 1.0))
         )
 
 
@@ -312,12 +324,18 @@ class Policy(ABC):
     #: Order-up-to levels: given in the configuration they must be >= 0
     #: (:func:`check_levels`; derived ones are the model's and are not checked).
     level_names: tuple[str, ...] = ()
+    #: Per-node entries and the plain keyword arguments, set by the wrapped ``__init__``
+    #: (:func:`_per_node_init`).
+    _by_node: dict[str, dict[str, Any]]
+    _plain: dict[str, Any]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is not None:
-            cls.__init__ = _per_node_init(cls, init)
+            # replacing the method is the point: every policy's own __init__ gets per-node
+            # entries without writing them out (mypy refuses method assignment as a rule)
+            cls.__init__ = _per_node_init(cls, init)  # type: ignore[method-assign]
 
     @property
     def by_node(self) -> dict[str, dict[str, Any]]:
@@ -385,12 +403,12 @@ class Policy(ABC):
         return f"{type(self).__name__}({args})"
 
 
-def _per_node_init(cls: type, init):
+def _per_node_init(cls: type[Policy], init: Callable[..., None]) -> Callable[..., None]:
     """Wrap a policy's ``__init__`` so that any parameter may be a mapping by node or role:
     each entry is validated by ``init`` itself, then the policy is made without them."""
 
     @functools.wraps(init)
-    def wrapped(self, *args: Any, **kwargs: Any) -> None:
+    def wrapped(self: Policy, *args: Any, **kwargs: Any) -> None:
         mapped = {
             k: v
             for k, v in kwargs.items()
@@ -461,37 +479,42 @@ def check_policy(
     if prepared.missing():
         raise AssertionError(f"prepared policy still misses {prepared.missing()}")
     rng = np.random.default_rng(seed)
-    n = context.n_skus
+    n_skus = context.n_skus
     scale = float(np.max(context.protection_mean)) + 1.0
     forecast = None
     if getattr(prepared, "needs_forecast", False):
-        P = np.ceil(context.protection_periods).astype(np.int64)
-        h = int(P.max())
+        periods = np.ceil(context.protection_periods).astype(np.int64)
+        horizon = int(periods.max())
         forecast = Forecast(
             time=0.0,
-            mean=np.tile(context.demand_mean, (h, 1)),
-            std=np.tile(context.demand_std, (h, 1)),
-            sum_std=np.sqrt(np.arange(1, h + 1))[:, None] * context.demand_std[None, :],
-            protection_periods=P,
+            mean=np.tile(context.demand_mean, (horizon, 1)),
+            std=np.tile(context.demand_std, (horizon, 1)),
+            sum_std=np.sqrt(np.arange(1, horizon + 1))[:, None] * context.demand_std[None, :],
+            protection_periods=periods,
         )
-    for k in range(n_states):
-        on_hand = np.floor(rng.uniform(0, 3 * scale, n))
-        backorders = np.where(rng.uniform(size=n) < 0.3, np.floor(rng.uniform(0, scale, n)), 0.0)
+    for epoch in range(n_states):
+        on_hand = np.floor(rng.uniform(0, 3 * scale, n_skus))
+        backorders = np.where(
+            rng.uniform(size=n_skus) < 0.3, np.floor(rng.uniform(0, scale, n_skus)), 0.0
+        )
         backorders[on_hand > 0] = 0.0
-        on_order = np.floor(rng.uniform(0, 2 * scale, n))
+        on_order = np.floor(rng.uniform(0, 2 * scale, n_skus))
         state = InventoryState(
-            float(k), on_hand, backorders, on_order, on_hand + on_order - backorders
+            float(epoch), on_hand, backorders, on_order, on_hand + on_order - backorders
         )
         copies = [a.copy() for a in (on_hand, backorders, on_order)]
-        q = prepared.order_quantity(state, forecast)
-        q2 = prepared.order_quantity(state, forecast)
-        if not isinstance(q, np.ndarray) or q.shape != (n,):
+        orders = prepared.order_quantity(state, forecast)
+        again = prepared.order_quantity(state, forecast)
+        if not isinstance(orders, np.ndarray) or orders.shape != (n_skus,):
             raise AssertionError(
-                f"order_quantity must return shape ({n},), got {getattr(q, 'shape', type(q))}"
+                f"order_quantity must return shape ({n_skus},), got "
+                f"{getattr(orders, 'shape', type(orders))}"
             )
-        if not np.all(np.isfinite(q)) or np.any(q < 0):
-            raise AssertionError(f"order_quantity returned negative or non-finite orders: {q[:5]}")
-        if not np.array_equal(q, q2):
+        if not np.all(np.isfinite(orders)) or np.any(orders < 0):
+            raise AssertionError(
+                f"order_quantity returned negative or non-finite orders: {orders[:5]}"
+            )
+        if not np.array_equal(orders, again):
             raise AssertionError("order_quantity is not deterministic in its inputs")
         for before, after in zip(copies, (on_hand, backorders, on_order), strict=True):
             if not np.array_equal(before, after):
@@ -517,3 +540,31 @@ def take_columns(policy: Policy, n_skus: int, columns: np.ndarray) -> Policy | N
             return None
         setattr(taken, name, value[..., columns])
     return taken
+
+
+SolveKey = TypeVar("SolveKey", bound=Hashable)
+Solution = TypeVar("Solution")
+
+
+def solve_per_sku(
+    skus: Iterable[int],
+    key: Callable[[int], SolveKey],
+    solve: Callable[[int, SolveKey], Solution],
+) -> dict[int, Solution]:
+    """Run a per-SKU optimiser once per distinct problem: ``{sku: solution}``.
+
+    The textbook optimisers solve one SKU at a time and some take seconds, while a
+    catalogue often repeats the same parameters across many SKUs. ``key(sku)`` names a
+    SKU's problem (a tuple of everything the solve reads); ``solve(sku, key)`` runs for the
+    first SKU with a new key, in the order of ``skus``, and the others with that key share
+    its solution (the same object). Keys are computed one SKU at a time, between the
+    solves, so a key that refuses a SKU does so where the loop reaches it.
+    """
+    solved: dict[SolveKey, Solution] = {}
+    out: dict[int, Solution] = {}
+    for sku in skus:
+        problem = key(sku)
+        if problem not in solved:
+            solved[problem] = solve(sku, problem)
+        out[sku] = solved[problem]
+    return out

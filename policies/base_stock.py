@@ -40,6 +40,7 @@ from policies.base import (
     Policy,
     as_sku_array,
     finite_param,
+    solve_per_sku,
 )
 from policies.optimal import newsvendor_normal, newsvendor_poisson
 from policies.optimal.distribution_exact import distribution_search_exact
@@ -48,8 +49,7 @@ from policies.optimal.distribution_exact import distribution_search_exact
 def optimal_level(context: PlanningContext) -> np.ndarray:
     """Newsvendor order-up-to level on protection-interval demand, per SKU."""
     h, p = context.holding, context.shortage_penalty
-    exact = context.demand_family == "poisson" and np.all(context.lead_time_std == 0)
-    if exact:
+    if context.exact_poisson:
         return np.asarray(newsvendor_poisson(context.protection_mean, h, p).level, dtype=float)
     return np.asarray(
         newsvendor_normal(context.protection_mean, context.protection_std, h, p).level, dtype=float
@@ -64,7 +64,7 @@ class BaseStock(Policy):
     level_names = ("level",)
     elementwise = True
 
-    def __init__(self, *, level: float | list[float] | None = None):
+    def __init__(self, *, level: float | list[float] | np.ndarray | None = None):
         self.level = finite_param("policy.level", level)
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
@@ -77,13 +77,19 @@ class BaseStock(Policy):
 
     def for_network(self, context: NetworkContext) -> list[Policy]:
         self.check_nodes(context)
-        own = [self.for_node(node) for node in context.nodes]
-        given = [p.level for p in own]
+        own = [self._for_node(node) for node in context.nodes]
+        given = [policy.level for policy in own]
         if any(level is None for level in given):
             levels = distribution_levels(context, given)
             if levels is not None:
-                return [BaseStock(level=x) for x in levels]
-        return [p.prepare(node) for p, node in zip(own, context.nodes, strict=True)]
+                return [BaseStock(level=level) for level in levels]
+        return [policy.prepare(node) for policy, node in zip(own, context.nodes, strict=True)]
+
+    def _for_node(self, context: PlanningContext) -> BaseStock:
+        """:meth:`Policy.for_node`, which makes a policy of this very class."""
+        policy = self.for_node(context)
+        assert isinstance(policy, BaseStock)
+        return policy
 
 
 def _exact_distribution(context: NetworkContext) -> tuple[int, list[int]] | None:
@@ -95,32 +101,31 @@ def _exact_distribution(context: NetworkContext) -> tuple[int, list[int]] | None
     if context.topology is None or network_shape(context) != "distribution":
         return None
     if any(
-        nd.demand_family != "poisson"
-        or nd.unmet_demand != "backorder"
-        or nd.continuous
-        or nd.review_period != 1
-        or np.any(nd.lead_time_std > 0)
-        or np.any(nd.lead_time_mean != np.round(nd.lead_time_mean))
-        for nd in nodes
+        not node.exact_poisson
+        or node.unmet_demand != "backorder"
+        or node.continuous
+        or node.review_period != 1
+        or np.any(node.lead_time_mean != np.round(node.lead_time_mean))
+        for node in nodes
     ):
         return None
-    top = context.topology
-    warehouse = next(i for i in range(len(nodes)) if top.outbound[i].size)
+    topology = context.topology
+    warehouse = next(i for i in range(len(nodes)) if topology.outbound[i].size)
     return warehouse, [i for i in range(len(nodes)) if i != warehouse]
 
 
 def _whole(given: list, n_skus: int) -> list[np.ndarray | None] | None:
     """Given levels as per-SKU arrays (None where to be derived); None when one is not a
     whole number >= 0 (the exact cost is defined on whole units)."""
-    out = []
-    for i, level in enumerate(given):
+    out: list[np.ndarray | None] = []
+    for node, level in enumerate(given):
         if level is None:
             out.append(None)
             continue
-        arr = as_sku_array(level, n_skus, f"policy.level[{i}]")
-        if np.any(arr < 0) or np.any(arr != np.round(arr)):
+        levels = as_sku_array(level, n_skus, f"policy.level[{node}]")
+        if np.any(levels < 0) or np.any(levels != np.round(levels)):
             return None
-        out.append(arr)
+        out.append(levels)
     return out
 
 
@@ -132,40 +137,56 @@ def distribution_levels(context: NetworkContext, given: list) -> list[np.ndarray
     if shape is None:
         return None
     nodes = context.nodes
-    n = nodes[0].n_skus
-    fixed = _whole(given, n)
+    n_skus = nodes[0].n_skus
+    fixed = _whole(given, n_skus)
     if fixed is None:
         return None
     warehouse, stores = shape
-    out = np.zeros((len(nodes), n))
-    cache: dict[tuple, tuple[float, np.ndarray]] = {}
-    for k in range(n):
-        rates = np.array([nodes[i].demand_mean[k] for i in stores], dtype=float)
-        live = rates > 0  # a store without demand holds nothing (its level stays 0)
-        fixed_0 = None if fixed[warehouse] is None else float(fixed[warehouse][k])
-        fixed_s = [None if fixed[i] is None else float(fixed[i][k]) for i in stores]
-        for j in np.flatnonzero(~live):
-            out[stores[j], k] = 0.0 if fixed_s[j] is None else fixed_s[j]
-        if not live.any():
-            out[warehouse, k] = 0.0 if fixed_0 is None else fixed_0
-            continue
-        live_stores = [stores[j] for j in np.flatnonzero(live)]
-        key = (
-            tuple(rates[live]),
-            max(int(nodes[warehouse].lead_time_mean[k]), 1),
-            tuple(max(int(nodes[i].lead_time_mean[k]), 1) for i in live_stores),
-            float(nodes[warehouse].holding[k]),
-            tuple(float(nodes[i].holding[k]) for i in live_stores),
-            tuple(float(nodes[i].backorder[k]) for i in live_stores),
-            fixed_0,
-            tuple(fixed_s[j] for j in np.flatnonzero(live)),
+    out = np.zeros((len(nodes), n_skus))
+    rates = np.array(
+        [[nodes[i].demand_mean[sku] for i in stores] for sku in range(n_skus)], dtype=float
+    )
+    live = rates > 0  # a store without demand holds nothing (its level stays 0)
+
+    def level(node: int, sku: int) -> float | None:
+        """The level given for ``node`` and ``sku`` (None: to be optimised)."""
+        given_levels = fixed[node]
+        return None if given_levels is None else float(given_levels[sku])
+
+    def key(sku: int) -> tuple:
+        """The exact problem of one SKU: the live stores' rates, lead times (a lead time of
+        0 counts as 1), holding and backorder rates, and the levels given."""
+        live_stores = [stores[j] for j in np.flatnonzero(live[sku])]
+        return (
+            tuple(rates[sku][live[sku]]),
+            max(int(nodes[warehouse].lead_time_mean[sku]), 1),
+            tuple(max(int(nodes[i].lead_time_mean[sku]), 1) for i in live_stores),
+            float(nodes[warehouse].holding[sku]),
+            tuple(float(nodes[i].holding[sku]) for i in live_stores),
+            tuple(float(nodes[i].backorder[sku]) for i in live_stores),
+            level(warehouse, sku),
+            tuple(level(i, sku) for i in live_stores),
         )
-        if key not in cache:
-            sol = distribution_search_exact(
-                *key[:6],  # rates, lead times, holding and backorder rates (tuples)
-                warehouse_level=fixed_0,
-                store_levels=list(key[7]),
-            )
-            cache[key] = (float(sol.warehouse_level), sol.store_levels.astype(float))
-        out[warehouse, k], out[live_stores, k] = cache[key]
+
+    def solve(sku: int, problem: tuple) -> tuple[float, np.ndarray]:
+        sol = distribution_search_exact(
+            *problem[:6],  # rates, lead times, holding and backorder rates (tuples)
+            warehouse_level=problem[6],
+            store_levels=list(problem[7]),
+        )
+        return float(sol.warehouse_level), sol.store_levels.astype(float)
+
+    def given_or_zero(node: int, sku: int) -> float:
+        given_level = level(node, sku)
+        return 0.0 if given_level is None else given_level
+
+    for sku in range(n_skus):
+        for j in np.flatnonzero(~live[sku]):
+            out[stores[j], sku] = given_or_zero(stores[j], sku)
+        if not live[sku].any():
+            out[warehouse, sku] = given_or_zero(warehouse, sku)
+    solved = solve_per_sku(np.flatnonzero(live.any(axis=1)).tolist(), key, solve)
+    for sku, (warehouse_level, store_levels) in solved.items():
+        live_stores = [stores[j] for j in np.flatnonzero(live[sku])]
+        out[warehouse, sku], out[live_stores, sku] = warehouse_level, store_levels
     return [out[i] for i in range(len(nodes))]

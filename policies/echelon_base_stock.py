@@ -19,10 +19,18 @@ from __future__ import annotations
 import numpy as np
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, NetworkContext, PlanningContext, Policy, as_sku_array
+from policies.base import (
+    InventoryState,
+    NetworkContext,
+    PlanningContext,
+    Policy,
+    as_sku_array,
+    solve_per_sku,
+)
 from policies.optimal import clark_scarf_normal, clark_scarf_poisson, local_to_echelon_holding
 from policies.optimal.assembly import assembly_echelon_levels
 from policies.optimal.distribution import distribution_echelon_levels
+from policies.optimal.serial import SolverFamily
 
 
 class EchelonStage(Policy):
@@ -33,7 +41,7 @@ class EchelonStage(Policy):
     elementwise = True
     uses_echelon = True
 
-    def __init__(self, *, level):
+    def __init__(self, *, level: float | np.ndarray):
         self.level = level
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
@@ -74,7 +82,7 @@ class EchelonBaseStock(Policy):
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         raise TypeError("EchelonBaseStock decides through its per-stage policies: call for_network")
 
-    def prepare(self, context: PlanningContext) -> EchelonStage:
+    def prepare(self, context: PlanningContext) -> Policy:
         return self.for_network(NetworkContext([context]))[0]
 
     def for_network(self, context: NetworkContext) -> list[Policy]:
@@ -211,13 +219,16 @@ def network_shape(context: NetworkContext) -> str | None:
     return None
 
 
-def _family(nd: PlanningContext) -> str:
-    """Exact discrete optimisation for Poisson demand, the normal approximation otherwise."""
-    return "poisson" if nd.demand_family == "poisson" else "normal"
+def _family(node: PlanningContext) -> SolverFamily:
+    """Exact discrete optimisation for Poisson demand with fixed lead times (the only lead
+    times :func:`derive_levels` accepts), the normal approximation otherwise."""
+    return "poisson" if node.exact_poisson else "normal"
 
 
-def _lead(nd: PlanningContext, i: int) -> int:
-    return max(int(nd.lead_time_mean[i]), 1)
+def _lead(node: PlanningContext, sku: int) -> int:
+    """The node's lead time of ``sku`` in whole periods, 0 counting as 1 (the engine's
+    period convention)."""
+    return max(int(node.lead_time_mean[sku]), 1)
 
 
 def distribution_levels(
@@ -225,62 +236,81 @@ def distribution_levels(
 ) -> list[np.ndarray]:
     """Echelon levels of a warehouse feeding stores, per SKU (Federgruen & Zipkin 1984)."""
     nodes = context.nodes
-    top = context.topology
-    w = int(next(i for i in range(len(nodes)) if top.outbound[i].size))
-    stores = [i for i in range(len(nodes)) if i != w]
-    n = nodes[0].n_skus
-    out = np.empty((len(nodes), n))
-    cache: dict[tuple, tuple[float, np.ndarray]] = {}
-    for k in range(n):
-        means = tuple(float(nodes[i].demand_mean[k]) for i in stores)
-        stds = tuple(float(nodes[i].demand_std[k]) for i in stores)
-        leads = {_lead(nodes[i], k) for i in stores}
-        holds = {float(nodes[i].holding[k]) for i in stores}
+    topology = context.topology
+    warehouse = int(next(i for i in range(len(nodes)) if topology.outbound[i].size))
+    stores = [i for i in range(len(nodes)) if i != warehouse]
+    n_skus = nodes[0].n_skus
+
+    def key(sku: int) -> tuple:
+        """The balance problem of one SKU; the stores must share a lead time and a holding
+        rate (the balance approximation's setting)."""
+        leads = {_lead(nodes[i], sku) for i in stores}
+        holds = {float(nodes[i].holding[sku]) for i in stores}
         if len(leads) > 1 or len(holds) > 1:
             raise ValueError(
                 "policy=echelon_base_stock derives distribution levels for stores with one "
                 "lead time and one holding rate; give policy.levels otherwise"
             )
-        key = (
-            means,
-            stds,
-            _lead(nodes[w], k),
+        return (
+            tuple(float(nodes[i].demand_mean[sku]) for i in stores),
+            tuple(float(nodes[i].demand_std[sku]) for i in stores),
+            _lead(nodes[warehouse], sku),
             leads.pop(),
-            float(nodes[w].holding[k]),
+            float(nodes[warehouse].holding[sku]),
             holds.pop(),
-            float(nodes[stores[0]].backorder[k]),
+            float(nodes[stores[0]].backorder[sku]),
         )
-        if key not in cache:
-            sol = distribution_echelon_levels(
-                np.array(key[0]), np.array(key[1]), _family(nodes[0]), *key[2:], grid_step
-            )
-            cache[key] = (float(sol.warehouse), np.asarray(sol.stores, dtype=float))
-        out[w, k], out[stores, k] = cache[key]
+
+    def solve(sku: int, problem: tuple) -> tuple[float, np.ndarray]:
+        means, stds, lead_0, lead_s, holding_0, holding_s, backorder = problem
+        sol = distribution_echelon_levels(
+            np.array(means),
+            np.array(stds),
+            _family(nodes[0]),
+            lead_0,
+            lead_s,
+            holding_0,
+            holding_s,
+            backorder,
+            grid_step,
+        )
+        return float(sol.warehouse), np.asarray(sol.stores, dtype=float)
+
+    out = np.empty((len(nodes), n_skus))
+    for sku, (warehouse_level, store_levels) in solve_per_sku(range(n_skus), key, solve).items():
+        out[warehouse, sku], out[stores, sku] = warehouse_level, store_levels
     return [out[i] for i in range(len(nodes))]
 
 
 def assembly_levels(context: NetworkContext, grid_step: float | None = None) -> list[np.ndarray]:
     """Echelon levels of a one-level assembly network, per SKU (Rosling 1989)."""
     nodes = context.nodes
-    top = context.topology
-    p = int(top.demand_nodes[0])
-    comps = [i for i in range(len(nodes)) if i != p]
-    n = nodes[0].n_skus
-    out = np.empty((len(nodes), n))
-    cache: dict[tuple, np.ndarray] = {}
-    for k in range(n):
-        key = (
-            tuple(_lead(nodes[i], k) for i in comps),
-            _lead(nodes[p], k),
-            tuple(float(nodes[i].holding[k]) for i in comps) + (float(nodes[p].holding[k]),),
-            float(nodes[p].backorder[k]),
-            float(nodes[p].demand_mean[k]),
-            float(nodes[p].demand_std[k]),
+    product = int(context.topology.demand_nodes[0])
+    components = [i for i in range(len(nodes)) if i != product]
+    n_skus = nodes[0].n_skus
+
+    def key(sku: int) -> tuple:
+        """The arguments of :func:`assembly_echelon_levels` for one SKU, up to the family."""
+        return (
+            tuple(_lead(nodes[i], sku) for i in components),
+            _lead(nodes[product], sku),
+            tuple(float(nodes[i].holding[sku]) for i in components)
+            + (float(nodes[product].holding[sku]),),
+            float(nodes[product].backorder[sku]),
+            float(nodes[product].demand_mean[sku]),
+            float(nodes[product].demand_std[sku]),
         )
-        if key not in cache:
-            sol = assembly_echelon_levels(*key, _family(nodes[p]), grid_step)
-            cache[key] = np.asarray(sol.levels, dtype=float)
-        out[[p, *comps], k] = cache[key]
+
+    def solve(sku: int, problem: tuple) -> np.ndarray:
+        leads, lead_product, holding, backorder, mean, std = problem
+        sol = assembly_echelon_levels(
+            leads, lead_product, holding, backorder, mean, std, _family(nodes[product]), grid_step
+        )
+        return np.asarray(sol.levels, dtype=float)
+
+    out = np.empty((len(nodes), n_skus))
+    for sku, levels in solve_per_sku(range(n_skus), key, solve).items():
+        out[[product, *components], sku] = levels
     return [out[i] for i in range(len(nodes))]
 
 
@@ -292,25 +322,29 @@ def optimal_echelon_levels(
     _check_derivable(context)
     nodes = context.nodes
     front = nodes[0]
-    n = front.n_skus
-    out = np.empty((len(nodes), n))
-    cache: dict[tuple, np.ndarray] = {}
-    for i in range(n):
-        local = [float(nd.holding[i]) for nd in nodes]
-        lead = [max(int(nd.lead_time_mean[i]), 1) for nd in nodes]
-        key = (
-            front.demand_mean[i],
-            front.demand_std[i],
-            tuple(local),
-            tuple(lead),
-            float(front.backorder[i]),
+    n_skus = front.n_skus
+
+    def key(sku: int) -> tuple:
+        """Stage 1's demand, the local holding rates and lead times of every stage, and
+        the backorder rate."""
+        return (
+            front.demand_mean[sku],
+            front.demand_std[sku],
+            tuple(float(node.holding[sku]) for node in nodes),
+            tuple(_lead(node, sku) for node in nodes),
+            float(front.backorder[sku]),
         )
-        if key not in cache:
-            echelon = local_to_echelon_holding(local)
-            if front.demand_family == "poisson":
-                sol = clark_scarf_poisson(key[0], echelon, lead, key[4])
-            else:
-                sol = clark_scarf_normal(key[0], key[1], echelon, lead, key[4], grid_step)
-            cache[key] = np.asarray(sol.levels, dtype=float)
-        out[:, i] = cache[key]
-    return [out[j] for j in range(len(nodes))]
+
+    def solve(sku: int, problem: tuple) -> np.ndarray:
+        mean, std, local, lead, backorder = problem
+        echelon = local_to_echelon_holding(list(local))
+        if _family(front) == "poisson":
+            sol = clark_scarf_poisson(mean, echelon, list(lead), backorder)
+        else:
+            sol = clark_scarf_normal(mean, std, echelon, list(lead), backorder, grid_step)
+        return np.asarray(sol.levels, dtype=float)
+
+    out = np.empty((len(nodes), n_skus))
+    for sku, levels in solve_per_sku(range(n_skus), key, solve).items():
+        out[:, sku] = levels
+    return [out[stage] for stage in range(len(nodes))]

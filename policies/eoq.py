@@ -18,15 +18,19 @@ backorder level ``L D - h q / (h + p)`` of the EOQ with backorders.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 from scipy import stats
 
 from forecasters.base import Forecast
 from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
 from policies.optimal import eoq, eoq_backorders, expected_cost_normal, rq_cost_poisson
-from policies.rq import _check_positive, batches, is_exact_poisson
+from policies.rq import Levels, _check_positive, batches, is_exact_poisson
 
-VARIANTS = ("classic", "backorders")
+#: The EOQ model of ``q``: Harris's ``classic``, or with planned ``backorders``.
+Variant = Literal["classic", "backorders"]
+VARIANTS: tuple[Variant, ...] = get_args(Variant)
 
 
 def reorder_point_for_q(
@@ -56,10 +60,10 @@ class EOQ(Policy):
     def __init__(
         self,
         *,
-        r: float | list[float] | None = None,
-        q: float | list[float] | None = None,
+        r: Levels | None = None,
+        q: Levels | None = None,
         service_level: float | None = None,
-        variant: str = "classic",
+        variant: Variant = "classic",
     ):
         self.r = finite_param("policy.r", r)
         self.q = _check_positive("q", q)
@@ -106,7 +110,7 @@ class EOQ(Policy):
         if self.r is not None:
             r = as_sku_array(self.r, n, "policy.r")
         elif self.service_level is not None:
-            r = self._service_reorder_point(context)
+            r = self._service_reorder_point(context, float(self.service_level))
         elif is_exact_poisson(context):
             r = self._poisson_reorder_point(q, context)
         else:
@@ -133,11 +137,12 @@ class EOQ(Policy):
         )
         return np.asarray(sol.q, dtype=float) * np.ones(context.n_skus)
 
-    def _service_reorder_point(self, context: PlanningContext) -> np.ndarray:
-        alpha = float(self.service_level)
-        if context.demand_family == "poisson" and np.all(context.lead_time_std == 0):
-            return stats.poisson.ppf(alpha, context.protection_mean).astype(float)
-        return context.protection_mean + stats.norm.ppf(alpha) * context.protection_std
+    @staticmethod
+    def _service_reorder_point(context: PlanningContext, service_level: float) -> np.ndarray:
+        """The ``service_level``-quantile of protection-interval demand per SKU."""
+        if context.exact_poisson:
+            return stats.poisson.ppf(service_level, context.protection_mean).astype(float)
+        return context.protection_mean + stats.norm.ppf(service_level) * context.protection_std
 
     @staticmethod
     def _poisson_reorder_point(q: np.ndarray, context: PlanningContext) -> np.ndarray:
@@ -152,6 +157,6 @@ class EOQ(Policy):
             )
             mu = args[0] * args[1]
             lo, hi = int(mu - q[i]) - 1, int(mu + 10 * np.sqrt(mu) + 10)
-            costs = [rq_cost_poisson(x, int(q[i]), *args) for x in range(lo, hi + 1)]
+            costs = [float(rq_cost_poisson(x, int(q[i]), *args)) for x in range(lo, hi + 1)]
             r[i] = lo + int(np.argmin(costs))
         return r

@@ -29,6 +29,10 @@ the model's distribution when it has one, else the shortcut.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar, Literal, get_args
+
 import numpy as np
 from scipy import stats
 
@@ -36,9 +40,10 @@ from forecasters.base import Forecast
 from policies.base import InventoryState, PlanningContext, Policy, as_sku_array
 from policies.optimal import normal_loss
 
-SAFETY_STOCKS = ("normal", "sqrt", "empirical", "model", "poisson", "negative_binomial")
-#: The safety stocks whose factor ``fill_rate`` sets instead of the quantile ``alpha``.
-FILL_RATE_STOCKS = ("normal", "sqrt", "model")
+#: The safety-stock methods (``safety_stock`` in the configuration; module docstring).
+SafetyStockName = Literal["normal", "sqrt", "empirical", "model", "poisson", "negative_binomial"]
+#: What an upstream node forecasts (``upstream_signal``; see :attr:`ForecastOrderUpTo.SIGNALS`).
+UpstreamSignal = Literal["echelon_demand", "orders"]
 
 
 def column_quantile(samples: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -67,6 +72,165 @@ def normal_loss_inverse(target: np.ndarray) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
+@dataclass(frozen=True)
+class ServiceTarget:
+    """What the safety stock aims at, per SKU: the quantile ``alpha`` (and its normal
+    ``z``), or a ``fill_rate`` with the expected demand per review cycle."""
+
+    alpha: np.ndarray
+    z: np.ndarray
+    fill_rate: float | None
+    cycle_demand: np.ndarray | None
+
+    def normal_factor(self, sigma: np.ndarray) -> np.ndarray:
+        """The normal safety factor ``k``: it meets ``fill_rate`` when one is set
+        (``sigma G(k) = (1 - fill_rate) Q``), else ``z_alpha``."""
+        if self.fill_rate is None:
+            return self.z
+        if self.cycle_demand is None:
+            raise ValueError("fill_rate needs the demand per review cycle (cycle_demand)")
+        target = (1.0 - self.fill_rate) * self.cycle_demand / np.maximum(sigma, 1e-9)
+        return normal_loss_inverse(target)
+
+
+def _model_or_shortcut(fc: Forecast, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The std of the P-period demand sum by the forecaster's own model (the shortcut where
+    it has none), and the shortcut ``sigma_1 sqrt(P)`` from one-step errors."""
+    model = fc.cumulative_std(periods)
+    # one-step error std measured in the run; the model's own where there is none yet
+    own = fc.std[0] if fc.std is not None else np.zeros(fc.n_skus)
+    one = fc.one_step_error_std
+    one = own if one is None else np.where(np.isnan(one), own, one)
+    shortcut = one * np.sqrt(periods)
+    return (model if model is not None else shortcut), shortcut
+
+
+def rolling_sigma(fc: Forecast, periods: np.ndarray) -> np.ndarray:
+    """The std of past errors of P-period sums measured in the run; where a SKU has too few
+    yet, the model's std of the sum (the shortcut where the model has none)."""
+    rolling = fc.error_sum_std
+    if rolling is not None and not np.isnan(rolling).any():
+        return rolling  # the usual case once the run has its errors
+    fallback, _ = _model_or_shortcut(fc, periods)
+    if rolling is None:
+        return fallback
+    return np.where(np.isnan(rolling), fallback, rolling)
+
+
+class SafetyStock(ABC):
+    """One safety-stock method: the order-up-to level from the forecast's mean demand over
+    the protection interval. A method is chosen once, by its ``name``, in
+    :class:`ForecastOrderUpTo`; :data:`SAFETY_STOCK_METHODS` lists them."""
+
+    #: The value of ``safety_stock`` that chooses this method.
+    name: ClassVar[SafetyStockName]
+    #: Whether ``fill_rate`` sets the safety factor (instead of the quantile ``alpha``).
+    uses_fill_rate: ClassVar[bool] = False
+
+    @abstractmethod
+    def level(
+        self, fc: Forecast, periods: np.ndarray, mean: np.ndarray, target: ServiceTarget
+    ) -> np.ndarray:
+        """``S_t`` per SKU, ``mean`` the forecast demand over the ``periods`` (>= 0)."""
+
+
+class NormalSafetyStock(SafetyStock):
+    """``mean + k sigma_P``, ``sigma_P`` the rolling std of P-period sum errors."""
+
+    name: ClassVar[SafetyStockName] = "normal"
+    uses_fill_rate = True
+
+    def sigma(self, fc: Forecast, periods: np.ndarray) -> np.ndarray:
+        return rolling_sigma(fc, periods)
+
+    def level(
+        self, fc: Forecast, periods: np.ndarray, mean: np.ndarray, target: ServiceTarget
+    ) -> np.ndarray:
+        sigma = self.sigma(fc, periods)
+        return mean + target.normal_factor(sigma) * sigma
+
+
+class SqrtSafetyStock(NormalSafetyStock):
+    """The textbook shortcut ``sigma_P = sigma_1 sqrt(P)`` from one-step errors."""
+
+    name = "sqrt"
+
+    def sigma(self, fc: Forecast, periods: np.ndarray) -> np.ndarray:
+        return _model_or_shortcut(fc, periods)[1]
+
+
+class ModelSafetyStock(NormalSafetyStock):
+    """The forecaster's own std of the P-period sum (the shortcut where it has none)."""
+
+    name = "model"
+
+    def sigma(self, fc: Forecast, periods: np.ndarray) -> np.ndarray:
+        return _model_or_shortcut(fc, periods)[0]
+
+
+class EmpiricalSafetyStock(NormalSafetyStock):
+    """The alpha-quantile of past P-period sum errors, where a SKU has enough of them;
+    ``mean + z_alpha sigma`` for the others, and the normal method until any SKU has."""
+
+    name = "empirical"
+    uses_fill_rate = False
+
+    def level(
+        self, fc: Forecast, periods: np.ndarray, mean: np.ndarray, target: ServiceTarget
+    ) -> np.ndarray:
+        samples = fc.error_sum_samples
+        enough = ~np.isnan(fc.error_sum_std) if fc.error_sum_std is not None else None
+        if samples is None or enough is None or not enough.any():
+            return super().level(fc, periods, mean, target)
+        sigma = self.sigma(fc, periods)
+        quantile = column_quantile(samples, target.alpha)
+        return np.where(enough, mean + quantile, mean + target.z * sigma)
+
+
+class PoissonSafetyStock(SafetyStock):
+    """The alpha-quantile of a Poisson with the forecast mean (no error statistics)."""
+
+    name = "poisson"
+
+    def level(
+        self, fc: Forecast, periods: np.ndarray, mean: np.ndarray, target: ServiceTarget
+    ) -> np.ndarray:
+        return stats.poisson.ppf(target.alpha, np.maximum(mean, 1e-12)).astype(float)
+
+
+class NegativeBinomialSafetyStock(SafetyStock):
+    """The alpha-quantile of a negative binomial with the forecast mean and the variance of
+    the sum errors, at least the mean (an NB is never under-dispersed)."""
+
+    name = "negative_binomial"
+
+    def level(
+        self, fc: Forecast, periods: np.ndarray, mean: np.ndarray, target: ServiceTarget
+    ) -> np.ndarray:
+        sigma = rolling_sigma(fc, periods)
+        var = np.maximum(sigma**2, mean * (1 + 1e-6))
+        success = np.clip(mean / var, 1e-9, 1 - 1e-9)
+        size = mean * success / (1 - success)
+        return stats.nbinom.ppf(target.alpha, np.maximum(size, 1e-12), success).astype(float)
+
+
+#: Each safety-stock method by its ``safety_stock`` name, in the documented order.
+SAFETY_STOCK_METHODS: dict[str, type[SafetyStock]] = {
+    method.name: method
+    for method in (
+        NormalSafetyStock,
+        SqrtSafetyStock,
+        EmpiricalSafetyStock,
+        ModelSafetyStock,
+        PoissonSafetyStock,
+        NegativeBinomialSafetyStock,
+    )
+}
+SAFETY_STOCKS: tuple[SafetyStockName, ...] = get_args(SafetyStockName)
+#: The safety stocks whose factor ``fill_rate`` sets instead of the quantile ``alpha``.
+FILL_RATE_STOCKS = tuple(name for name, m in SAFETY_STOCK_METHODS.items() if m.uses_fill_rate)
+
+
 class ForecastOrderUpTo(Policy):
     """Order ``max(S_t - position, 0)`` with ``S_t`` from the forecast."""
 
@@ -82,17 +246,17 @@ class ForecastOrderUpTo(Policy):
     needs_forecast = True
     #: What an upstream node forecasts: its customers' ``orders``, or the summed customer
     #: demand below it (``echelon_demand``). A demand-facing node forecasts its customers.
-    SIGNALS = ("echelon_demand", "orders")
+    SIGNALS: tuple[UpstreamSignal, ...] = get_args(UpstreamSignal)
 
     def __init__(
         self,
         *,
         service_level: float | None = None,
-        safety_stock: str = "normal",
+        safety_stock: SafetyStockName = "normal",
         fill_rate: float | None = None,
-        alpha=None,
-        cycle_demand=None,
-        upstream_signal: str = "echelon_demand",
+        alpha: float | list[float] | np.ndarray | None = None,
+        cycle_demand: np.ndarray | None = None,
+        upstream_signal: UpstreamSignal = "echelon_demand",
     ):
         if upstream_signal not in self.SIGNALS:
             raise ValueError(
@@ -103,16 +267,20 @@ class ForecastOrderUpTo(Policy):
         for key, v in (("service_level", service_level), ("fill_rate", fill_rate)):
             if v is not None and not 0 < float(v) < 1:
                 raise ValueError(f"policy.{key}(={v}) must be in (0, 1)")
-        if safety_stock not in SAFETY_STOCKS:
+        if safety_stock not in SAFETY_STOCK_METHODS:
             raise ValueError(
                 f"policy.safety_stock(={safety_stock!r}) must be one of {', '.join(SAFETY_STOCKS)}"
             )
         self.service_level = service_level
         self.safety_stock = safety_stock
+        self.method = SAFETY_STOCK_METHODS[safety_stock]()
         self.fill_rate = fill_rate
         self.alpha = alpha  # per-SKU target quantile, set by prepare
-        self.z = None if alpha is None else stats.norm.ppf(np.asarray(alpha, dtype=float))
         self.cycle_demand = cycle_demand  # expected demand per review cycle, set by prepare
+        self.target = None
+        if alpha is not None:
+            alpha = np.asarray(alpha, dtype=float)
+            self.target = ServiceTarget(alpha, stats.norm.ppf(alpha), fill_rate, cycle_demand)
 
     def prepare(self, context: PlanningContext) -> ForecastOrderUpTo:
         n = context.n_skus
@@ -142,7 +310,7 @@ class ForecastOrderUpTo(Policy):
         """The target quantile in force: ``service_level`` as given, else (once prepared)
         the critical ratio ``p / (p + h)``, one number when every SKU has the same; None
         when ``fill_rate`` sets the safety factor instead (:data:`FILL_RATE_STOCKS`)."""
-        if self.fill_rate is not None and self.safety_stock in FILL_RATE_STOCKS:
+        if self.fill_rate is not None and self.method.uses_fill_rate:
             return None
         if self.service_level is not None or self.alpha is None:
             return self.service_level
@@ -153,7 +321,7 @@ class ForecastOrderUpTo(Policy):
         """Where :meth:`service_level_in_force` comes from, in words for the run header
         (None: ``service_level`` as given, nothing to add)."""
         fill = None if self.fill_rate is None else f"fill_rate={self.fill_rate:g}"
-        if fill and self.safety_stock in FILL_RATE_STOCKS:
+        if fill and self.method.uses_fill_rate:
             return f"not used: {fill} sets the safety factor"
         parts = ["critical ratio p/(p+h)"] if self.service_level is None else []
         if fill and self.safety_stock == "empirical":
@@ -171,51 +339,11 @@ class ForecastOrderUpTo(Policy):
         return np.maximum(level - state.position, 0.0)
 
     def level(self, fc: Forecast) -> np.ndarray:
-        """The order-up-to level ``S_t`` per SKU."""
-        P = fc.protection_periods
-        mu = fc.protection_mean if fc.protection_mean is not None else fc.cumulative_mean(P)
-        mu = np.maximum(mu, 0.0)
-        method = self.safety_stock
-        alpha = self.alpha
-        if method == "poisson":
-            return stats.poisson.ppf(alpha, np.maximum(mu, 1e-12)).astype(float)
-        sigma = self._sigma(fc, P, method)
-        if method == "negative_binomial":
-            var = np.maximum(sigma**2, mu * (1 + 1e-6))
-            p = np.clip(mu / var, 1e-9, 1 - 1e-9)
-            r = mu * p / (1 - p)
-            return stats.nbinom.ppf(alpha, np.maximum(r, 1e-12), p).astype(float)
-        if method == "empirical":
-            samples = fc.error_sum_samples
-            enough = ~np.isnan(fc.error_sum_std) if fc.error_sum_std is not None else None
-            if samples is not None and enough is not None and enough.any():
-                q = column_quantile(samples, alpha)
-                normal = mu + self.z * sigma
-                return np.where(enough, mu + q, normal)
-        if self.fill_rate is not None:
-            target = (1.0 - self.fill_rate) * self.cycle_demand / np.maximum(sigma, 1e-9)
-            k = normal_loss_inverse(target)
-        else:
-            k = self.z
-        return mu + k * sigma
-
-    @staticmethod
-    def _sigma(fc: Forecast, P: np.ndarray, method: str) -> np.ndarray:
-        rolling = fc.error_sum_std
-        if method not in ("sqrt", "model") and rolling is not None:
-            if not np.isnan(rolling).any():  # the usual case once the run has its errors
-                return rolling
-        model = fc.cumulative_std(P)
-        # one-step error std measured in the run; the model's own where there is none yet
-        own = fc.std[0] if fc.std is not None else np.zeros(fc.n_skus)
-        one = fc.one_step_error_std
-        one = own if one is None else np.where(np.isnan(one), own, one)
-        shortcut = one * np.sqrt(P)
-        fallback = model if model is not None else shortcut
-        if method == "sqrt":
-            return shortcut
-        if method == "model":
-            return fallback
-        if rolling is None:
-            return fallback
-        return np.where(np.isnan(rolling), fallback, rolling)
+        """The order-up-to level ``S_t`` per SKU (once prepared: it needs ``alpha``)."""
+        if self.target is None:
+            raise ValueError("ForecastOrderUpTo.level needs alpha: call prepare first")
+        periods = fc.protection_periods
+        if periods is None:
+            raise ValueError("policy=forecast_order_up_to needs the forecast's protection_periods")
+        mean = fc.protection_mean if fc.protection_mean is not None else fc.cumulative_mean(periods)
+        return self.method.level(fc, periods, np.maximum(mean, 0.0), self.target)

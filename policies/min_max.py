@@ -25,8 +25,8 @@ class MinMax(Policy):
     def __init__(
         self,
         *,
-        min: float | list[float] | None = None,  # noqa: A002 - the ERP name is the YAML key
-        max: float | list[float] | None = None,  # noqa: A002
+        min: float | list[float] | np.ndarray | None = None,  # noqa: A002 - the ERP name is the YAML key
+        max: float | list[float] | np.ndarray | None = None,  # noqa: A002
         pack_size: float = 1.0,
         service_level: float = 0.95,
     ):

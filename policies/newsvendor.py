@@ -10,13 +10,17 @@ otherwise). With a fixed ``level`` it behaves as base-stock.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 from scipy import stats
 
 from forecasters.base import Forecast
 from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
 
-DISTRIBUTIONS = ("auto", "normal", "poisson")
+#: The demand model of the fractile (``distribution`` in the configuration).
+Distribution = Literal["auto", "normal", "poisson"]
+DISTRIBUTIONS: tuple[Distribution, ...] = get_args(Distribution)
 
 
 class Newsvendor(Policy):
@@ -28,9 +32,9 @@ class Newsvendor(Policy):
     def __init__(
         self,
         *,
-        level: float | list[float] | None = None,
+        level: float | list[float] | np.ndarray | None = None,
         critical_ratio: float | None = None,
-        distribution: str = "auto",
+        distribution: Distribution = "auto",
     ):
         if critical_ratio is not None and not 0 < float(critical_ratio) < 1:
             raise ValueError(f"policy.critical_ratio(={critical_ratio}) must be in (0, 1)")
@@ -52,16 +56,22 @@ class Newsvendor(Policy):
         return p / (p + h)
 
     def prepare(self, context: PlanningContext) -> Newsvendor:
-        kw = dict(critical_ratio=self.critical_ratio, distribution=self.distribution)
         if self.level is not None:
-            return Newsvendor(level=as_sku_array(self.level, context.n_skus, "policy.level"), **kw)
-        alpha = self.ratio(context)
-        dist = self.distribution
-        if dist == "auto":
-            poisson = context.demand_family == "poisson" and np.all(context.lead_time_std == 0)
-            dist = "poisson" if poisson else "normal"
-        if dist == "poisson":
-            level = stats.poisson.ppf(alpha, context.protection_mean).astype(float)
+            level = as_sku_array(self.level, context.n_skus, "policy.level")
         else:
-            level = context.protection_mean + stats.norm.ppf(alpha) * context.protection_std
-        return Newsvendor(level=level, **kw)
+            level = self.fractile(context)
+        return Newsvendor(
+            level=level, critical_ratio=self.critical_ratio, distribution=self.distribution
+        )
+
+    def fractile(self, context: PlanningContext) -> np.ndarray:
+        """The :meth:`ratio`-fractile of protection-interval demand per SKU, by the demand
+        model ``distribution`` names (``auto``: Poisson where
+        :attr:`PlanningContext.exact_poisson`, normal otherwise)."""
+        alpha = self.ratio(context)
+        poisson = self.distribution == "poisson" or (
+            self.distribution == "auto" and context.exact_poisson
+        )
+        if poisson:
+            return stats.poisson.ppf(alpha, context.protection_mean).astype(float)
+        return context.protection_mean + stats.norm.ppf(alpha) * context.protection_std

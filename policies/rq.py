@@ -8,21 +8,35 @@ normal approximation otherwise (Hadley & Whitin 1963; Zipkin 2000, Sec. 6.5).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, PlanningContext, Policy, as_sku_array, finite_param
+from policies.base import (
+    InventoryState,
+    PlanningContext,
+    Policy,
+    as_sku_array,
+    finite_param,
+    solve_per_sku,
+)
 from policies.optimal import rq_normal_approx, rq_poisson_exact
+
+#: A level or batch parameter: one number for every SKU, or one per SKU.
+Levels = float | list[float] | np.ndarray
 
 
 def batches(position: np.ndarray, r: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Units to order so that the position ends above ``r``: ``q * (floor((r - pos)/q) + 1)``
     where ``pos <= r``, else 0."""
-    n = np.floor((r - position) / q) + 1.0
-    return np.where(position <= r, q * n, 0.0)
+    n_batches = np.floor((r - position) / q) + 1.0
+    return np.where(position <= r, q * n_batches, 0.0)
 
 
-def _check_positive(name: str, value):
+def _check_positive(name: str, value: Levels | None) -> Any:
+    """A batch-type parameter: ``None`` (to be derived), a positive number, or a list of
+    positive per-SKU numbers (returned as an array), as :func:`finite_param` returns."""
     if value is None:
         return None
     arr = np.asarray(value, dtype=float)
@@ -32,12 +46,10 @@ def _check_positive(name: str, value):
 
 
 def is_exact_poisson(context: PlanningContext) -> bool:
-    return (
-        context.continuous
-        and context.demand_family == "poisson"
-        and context.unmet_demand == "backorder"
-        and bool(np.all(context.lead_time_std == 0))
-    )
+    """Whether the exact (r, Q) optimum applies: unit Poisson demand with fixed lead times
+    (:attr:`PlanningContext.exact_poisson`) in continuous review under backorders, the
+    model of Federgruen & Zheng (1992)."""
+    return context.continuous and context.exact_poisson and context.unmet_demand == "backorder"
 
 
 class RQ(Policy):
@@ -47,9 +59,7 @@ class RQ(Policy):
     columnwise = True
     elementwise = True
 
-    def __init__(
-        self, *, r: float | list[float] | None = None, q: float | list[float] | None = None
-    ):
+    def __init__(self, *, r: Levels | None = None, q: Levels | None = None):
         self.r = finite_param("policy.r", r)
         self.q = _check_positive("q", q)
 
@@ -67,17 +77,19 @@ class RQ(Policy):
 
 
 def optimal_rq(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
+    """Jointly optimal ``(r, Q)`` per SKU: exact for Poisson demand where
+    :func:`is_exact_poisson`, the normal approximation otherwise."""
     h, p, K = context.holding, context.shortage_penalty, context.order_fixed
-    n = context.n_skus
-    r, q = np.empty(n), np.empty(n)
+    n_skus = context.n_skus
     if is_exact_poisson(context):
-        cache: dict[tuple, tuple[float, float]] = {}
-        for i in range(n):
-            key = (context.demand_mean[i], context.lead_time_mean[i], h[i], p[i], K[i])
-            if key not in cache:
-                sol = rq_poisson_exact(*key)
-                cache[key] = (sol.r, sol.q)
-            r[i], q[i] = cache[key]
+        r, q = np.empty(n_skus), np.empty(n_skus)
+        solved = solve_per_sku(
+            range(n_skus),
+            lambda i: (context.demand_mean[i], context.lead_time_mean[i], h[i], p[i], K[i]),
+            lambda i, problem: rq_poisson_exact(*problem),
+        )
+        for i, sol in solved.items():
+            r[i], q[i] = sol.r, sol.q
         return r, q
     # periodic review: one period of demand is the 'time unit'; the protection interval
     # replaces the lead time (Stocklab period convention, see sim/engine.py)

@@ -29,7 +29,9 @@ class RS(Policy):
     columnwise = True
     level_names = ("level",)
 
-    def __init__(self, *, review_period: int = 7, level: float | list[float] | None = None):
+    def __init__(
+        self, *, review_period: int = 7, level: float | list[float] | np.ndarray | None = None
+    ):
         if (
             isinstance(review_period, bool)
             or int(review_period) != review_period
@@ -57,18 +59,26 @@ def cycle_level(context: PlanningContext, review_period: int) -> np.ndarray:
     """The cost-optimal order-up-to level per SKU for a review every ``review_period``
     reviews of the node (SKUs grouped by lead time: each group has its demand windows)."""
     cycle = context.review_period * review_period
-    h = np.broadcast_to(context.holding, (context.n_skus,))
-    p = np.broadcast_to(context.shortage_penalty, (context.n_skus,))
-    lead = np.broadcast_to(context.lead_time_mean, (context.n_skus,))
-    lead_std = np.broadcast_to(context.lead_time_std, (context.n_skus,))
-    exact = context.demand_family == "poisson" and np.all(lead_std == 0)
-    out = np.empty(context.n_skus)
+    n_skus = context.n_skus
+    h = np.broadcast_to(context.holding, (n_skus,))
+    p = np.broadcast_to(context.shortage_penalty, (n_skus,))
+    lead = np.broadcast_to(context.lead_time_mean, (n_skus,))
+    lead_std = np.broadcast_to(context.lead_time_std, (n_skus,))
+    out = np.empty(n_skus)
     for value in np.unique(lead):
-        k = np.flatnonzero(lead == value)
-        if exact:
-            out[k] = rs_level_poisson(context.demand_mean[k], value, cycle, h[k], p[k])
+        group = np.flatnonzero(lead == value)
+        if context.exact_poisson:
+            out[group] = rs_level_poisson(
+                context.demand_mean[group], value, cycle, h[group], p[group]
+            )
         else:
-            out[k] = rs_level_normal(
-                context.demand_mean[k], context.demand_std[k], value, lead_std[k], cycle, h[k], p[k]
+            out[group] = rs_level_normal(
+                context.demand_mean[group],
+                context.demand_std[group],
+                value,
+                lead_std[group],
+                cycle,
+                h[group],
+                p[group],
             )
     return out

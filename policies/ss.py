@@ -62,6 +62,7 @@ from policies.base import (
     PlanningContext,
     Policy,
     as_sku_array,
+    solve_per_sku,
 )
 from policies.optimal import ss_power_approximation, zheng_federgruen
 from policies.optimal.finite_horizon import (
@@ -78,24 +79,17 @@ MAX_DP_DEMAND = 20_000
 def optimal_ss(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
     """Per-SKU (s, S): exact where the theory is exact, approximate elsewhere."""
     h, p, K = context.holding, context.shortage_penalty, context.order_fixed
-    P = context.protection_periods
-    exact = (
-        context.demand_family == "poisson"
-        and np.all(context.lead_time_std == 0)
-        and context.review_period == 1
-    )
-    if exact:
+    periods = context.protection_periods
+    if context.exact_poisson and context.review_period == 1:
         s = np.empty(context.n_skus)
         S = np.empty(context.n_skus)
-        cache: dict[tuple, tuple[float, float]] = {}
-        for i in range(context.n_skus):
-            key = (context.demand_mean[i], h[i], p[i], K[i], P[i])
-            if key not in cache:
-                sol = zheng_federgruen(
-                    key[0], key[1], key[2], key[3], protection_periods=int(key[4])
-                )
-                cache[key] = (sol.s, sol.S)
-            s[i], S[i] = cache[key]
+        solved = solve_per_sku(
+            range(context.n_skus),
+            lambda i: (context.demand_mean[i], h[i], p[i], K[i], periods[i]),
+            lambda i, problem: zheng_federgruen(*problem[:4], protection_periods=int(problem[4])),
+        )
+        for i, sol in solved.items():
+            s[i], S[i] = sol.s, sol.S
         return s, S
     if context.demand_family == "deterministic" or np.all(context.demand_std == 0):
         # no uncertainty: reorder when the position just covers the protection interval,
@@ -108,7 +102,13 @@ def optimal_ss(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
             )
         return s, s + np.maximum(batch, np.maximum(context.demand_mean, 1e-9))
     sol = ss_power_approximation(
-        context.demand_mean, context.demand_std, h, p, K, P, review_period=context.review_period
+        context.demand_mean,
+        context.demand_std,
+        h,
+        p,
+        K,
+        periods,
+        review_period=context.review_period,
     )
     return np.asarray(sol.s, dtype=float), np.asarray(sol.S, dtype=float)
 
@@ -164,12 +164,20 @@ def check_horizon_dp(context: PlanningContext) -> int:
     return lead
 
 
+def _demand_path(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
+    """The run's per-period demand mean and std, ``(horizon, n_skus)`` each; only called
+    after :func:`check_horizon_dp`, which refuses a context without them."""
+    mean, std = context.demand_mean_by_period, context.demand_std_by_period
+    assert mean is not None and std is not None, "check_horizon_dp lets no context pass without"
+    return mean, std
+
+
 def horizon_problem(context: PlanningContext, sku: int) -> dict[str, Any]:
     """The DP of one SKU in Stocklab's convention (module docstring), as keyword arguments
     of :func:`finite_horizon_dp`: one period per review ``t = 0 .. H - L - 1``."""
     lead = check_horizon_dp(context)
-    mean = context.demand_mean_by_period[:, sku]
-    std = context.demand_std_by_period[:, sku]
+    path_mean, path_std = _demand_path(context)
+    mean, std = path_mean[:, sku], path_std[:, sku]
     periods = mean.size - lead
     if periods < 1:
         raise ValueError(f"horizon(={mean.size}) leaves no period to decide: lead time {lead}")
@@ -219,16 +227,18 @@ def horizon_levels(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
     """Per-period ``(s_t, S_t)`` of every SKU, arrays ``(H - L, n_skus)``: row ``t`` is
     the review of period ``t``. SKUs with the same demand path and costs share one DP."""
     lead = check_horizon_dp(context)
-    mean, std = context.demand_mean_by_period, context.demand_std_by_period
-    n = context.n_skus
+    mean, std = _demand_path(context)
+    n_skus = context.n_skus
     periods = max(mean.shape[0] - lead, 0)  # no period to decide: never order
-    s = np.empty((periods, n))
-    S = np.empty((periods, n))
+    s = np.empty((periods, n_skus))
+    S = np.empty((periods, n_skus))
     if periods == 0:
         return s, S
-    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-    for i in range(n):
-        key = (
+
+    def key(i: int) -> tuple:
+        """What one SKU's DP reads: its demand path (the std only where the family has
+        one of its own) and its costs."""
+        return (
             mean[:, i].tobytes(),
             None if context.demand_family == "poisson" else std[:, i].tobytes(),
             float(context.holding[i]),
@@ -236,17 +246,20 @@ def horizon_levels(context: PlanningContext) -> tuple[np.ndarray, np.ndarray]:
             float(context.order_fixed[i]),
             float(context.unit[i]),
         )
-        if key not in cache:
-            sol = solve_horizon(context, i)
-            s_i, S_i = sol.reorder_points, sol.order_up_to_levels
-            form = np.where(sol.levels <= s_i[:, None], S_i[:, None], sol.levels)
-            if not np.array_equal(form, sol.order_up_to):  # Scarf: never under backorders
-                raise ValueError(
-                    f"policy.horizon_dp=true: the DP's optimal policy of SKU {i} is not of "
-                    "(s, S) form (lost sales with costs.lost_sale below costs.unit?)"
-                )
-            cache[key] = (s_i.astype(float), S_i.astype(float))
-        s[:, i], S[:, i] = cache[key]
+
+    def solve(i: int, problem: tuple) -> tuple[np.ndarray, np.ndarray]:
+        sol = solve_horizon(context, i)
+        s_i, S_i = sol.reorder_points, sol.order_up_to_levels
+        form = np.where(sol.levels <= s_i[:, None], S_i[:, None], sol.levels)
+        if not np.array_equal(form, sol.order_up_to):  # Scarf: never under backorders
+            raise ValueError(
+                f"policy.horizon_dp=true: the DP's optimal policy of SKU {i} is not of "
+                "(s, S) form (lost sales with costs.lost_sale below costs.unit?)"
+            )
+        return s_i.astype(float), S_i.astype(float)
+
+    for i, (s_i, S_i) in solve_per_sku(range(n_skus), key, solve).items():
+        s[:, i], S[:, i] = s_i, S_i
     return s, S
 
 
@@ -300,8 +313,8 @@ class SS(Policy):
     def __init__(
         self,
         *,
-        s: float | list[float] | None = None,
-        S: float | list[float] | None = None,
+        s: float | list[float] | np.ndarray | None = None,
+        S: float | list[float] | np.ndarray | None = None,
         horizon_dp: bool = False,
     ):
         if s is not None and S is not None and np.any(np.asarray(s, float) >= np.asarray(S, float)):

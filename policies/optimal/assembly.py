@@ -57,6 +57,7 @@ from numpy.typing import ArrayLike
 from policies.optimal.newsvendor import _check
 from policies.optimal.serial import (
     SerialSolution,
+    SolverFamily,
     clark_scarf_normal,
     clark_scarf_poisson,
     echelon_to_local_holding,
@@ -169,7 +170,7 @@ def assembly_echelon_levels(
     backorder: float,
     mean: float,
     std: float | None,
-    family: str,
+    family: SolverFamily,
     grid_step: float | None = None,
 ) -> AssemblyLevels:
     """Optimal echelon base-stock levels of an assembly system (Rosling 1989): the Clark &

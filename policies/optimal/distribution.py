@@ -73,7 +73,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm, poisson
 
 from policies.optimal.newsvendor import _check
-from policies.optimal.serial import _clark_scarf, _expect
+from policies.optimal.serial import SolverFamily, _clark_scarf, _expect
 
 __all__ = [
     "DistributionLevels",
@@ -148,8 +148,8 @@ def _store_cost_poisson(
 
 def distribution_levels_poisson(
     store_means: ArrayLike,
-    warehouse_lead_time: int,
-    store_lead_time: int,
+    warehouse_lead_time: float,
+    store_lead_time: float,
     warehouse_holding: float,
     store_holding: float,
     backorder: float,
@@ -268,14 +268,49 @@ def distribution_levels_normal(
     return DistributionLevels(warehouse=warehouse, stores=stores, cost=sol.cost)
 
 
-def _normal(means, stds, *args, grid_step=None) -> DistributionLevels:
+def _normal(
+    means: ArrayLike,
+    stds: ArrayLike | None,
+    warehouse_lead_time: float,
+    store_lead_time: float,
+    warehouse_holding: float,
+    store_holding: float,
+    backorder: float,
+    grid_step: float | None = None,
+) -> DistributionLevels:
     if stds is None:
         raise ValueError("store_stds(=None) must be given for family='normal'")
-    return distribution_levels_normal(means, stds, *args, grid_step=grid_step)
+    return distribution_levels_normal(
+        means,
+        stds,
+        warehouse_lead_time,
+        store_lead_time,
+        warehouse_holding,
+        store_holding,
+        backorder,
+        grid_step=grid_step,
+    )
 
 
-def _poisson(means, stds, *args, grid_step=None) -> DistributionLevels:
-    return distribution_levels_poisson(means, *args)  # exact on the integers: no grid
+def _poisson(
+    means: ArrayLike,
+    stds: ArrayLike | None,
+    warehouse_lead_time: float,
+    store_lead_time: float,
+    warehouse_holding: float,
+    store_holding: float,
+    backorder: float,
+    grid_step: float | None = None,
+) -> DistributionLevels:
+    """Exact on the integers: ``stds`` and ``grid_step`` are not used."""
+    return distribution_levels_poisson(
+        means,
+        warehouse_lead_time,
+        store_lead_time,
+        warehouse_holding,
+        store_holding,
+        backorder,
+    )
 
 
 _FAMILIES: dict[str, Callable[..., DistributionLevels]] = {
@@ -287,7 +322,7 @@ _FAMILIES: dict[str, Callable[..., DistributionLevels]] = {
 def distribution_echelon_levels(
     store_means: ArrayLike,
     store_stds: ArrayLike | None,
-    family: str,
+    family: SolverFamily,
     warehouse_lead_time: float,
     store_lead_time: float,
     warehouse_holding: float,

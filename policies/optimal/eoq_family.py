@@ -120,13 +120,13 @@ def _holding_or_rate(
     holding_rate: ArrayLike | None, holding: ArrayLike | None
 ) -> tuple[np.ndarray, bool]:
     """``(value, is_rate)``: exactly one of ``holding_rate`` and ``holding`` must be given."""
-    if (holding_rate is None) == (holding is None):
-        raise ValueError(
-            f"give exactly one of holding_rate(={holding_rate!r}) and holding(={holding!r})"
-        )
-    if holding_rate is not None:
+    if holding_rate is not None and holding is None:
         return _check("holding_rate", holding_rate), True
-    return _check("holding", holding), False
+    if holding is not None and holding_rate is None:
+        return _check("holding", holding), False
+    raise ValueError(
+        f"give exactly one of holding_rate(={holding_rate!r}) and holding(={holding!r})"
+    )
 
 
 def _params(
@@ -377,7 +377,7 @@ def epq_cost(
                 f"stockout_fraction(={stockout_fraction!r}) needs a backorder cost; "
                 f"backorder(=None)"
             )
-        p = 0.0
+        p: float | np.ndarray = 0.0
     else:
         p = _check("backorder", backorder)
     return _out(k * d / q_ + rho * q_ * (h * (1 - x) ** 2 + p * x**2) / 2.0)

@@ -79,7 +79,7 @@ negative).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,9 +108,6 @@ __all__ = [
     "period_pmfs",
     "DEMAND_FAMILIES",
 ]
-
-#: Demand families :func:`period_pmfs` builds per-period tables for.
-DEMAND_FAMILIES = ("poisson", "negative_binomial", "normal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +157,7 @@ def _per_period(
 
 
 def _demands(demand: Sequence[DiscreteDemand], name: str = "demand") -> list[DiscreteDemand]:
-    tables = [demand] if isinstance(demand, DiscreteDemand) else list(demand)
+    tables: list[DiscreteDemand] = [demand] if isinstance(demand, DiscreteDemand) else list(demand)
     if not tables:
         raise ValueError(f"{name}(=[]) must give at least one period")
     for t, table in enumerate(tables, start=1):
@@ -412,22 +409,41 @@ def period_pmfs(
     with the tail beyond ``P(D > n) <= tail`` folded onto ``n`` as :func:`poisson_demand`
     does. The rows are the one-period helpers' tables before their renormalisation."""
     mu = _check("mean", np.atleast_1d(np.asarray(mean, dtype=float)), strict=False)
-    if family not in DEMAND_FAMILIES:
+    rows = _PERIOD_ROWS.get(family)
+    if rows is None:
         raise ValueError(f"family(={family!r}) must be one of {', '.join(DEMAND_FAMILIES)}")
-    tail = float(_check("tail", tail))
-    if family == "poisson":
-        return _count_rows(mu, tail, poisson, (mu,))
-    sigma = _check("std", np.broadcast_to(np.asarray(std, dtype=float), mu.shape), strict=False)
-    if family == "negative_binomial":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(mu > 0, sigma**2 / np.where(mu > 0, mu, 1.0), 1.0)
-        nb = ratio > 1.0
-        plain = _count_rows(mu[~nb], tail, poisson, (mu[~nb],))
-        mixed = _count_rows(mu[nb], tail, nbinom, (mu[nb] / (ratio[nb] - 1.0), 1.0 / ratio[nb]))
-        out = np.zeros((mu.size, max(plain.shape[1], mixed.shape[1])))
-        out[~nb, : plain.shape[1]] = plain
-        out[nb, : mixed.shape[1]] = mixed
-        return out
+    return rows(mu, std, float(_check("tail", tail)))
+
+
+def _period_std(std: ArrayLike | None, mu: np.ndarray) -> np.ndarray:
+    """The periods' demand stds, one per mean (a scalar is every period's)."""
+    return _check("std", np.broadcast_to(np.asarray(std, dtype=float), mu.shape), strict=False)
+
+
+def _poisson_rows(mu: np.ndarray, std: ArrayLike | None, tail: float) -> np.ndarray:
+    """Poisson rows of the means (a Poisson's std is its mean's root: ``std`` is unused)."""
+    return _count_rows(mu, tail, poisson, (mu,))
+
+
+def _negative_binomial_rows(mu: np.ndarray, std: ArrayLike | None, tail: float) -> np.ndarray:
+    """NB rows with the periods' means and variances; Poisson rows where the variance does
+    not exceed the mean (no NB has it)."""
+    sigma = _period_std(std, mu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mu > 0, sigma**2 / np.where(mu > 0, mu, 1.0), 1.0)
+    nb = ratio > 1.0
+    plain = _count_rows(mu[~nb], tail, poisson, (mu[~nb],))
+    mixed = _count_rows(mu[nb], tail, nbinom, (mu[nb] / (ratio[nb] - 1.0), 1.0 / ratio[nb]))
+    out = np.zeros((mu.size, max(plain.shape[1], mixed.shape[1])))
+    out[~nb, : plain.shape[1]] = plain
+    out[nb, : mixed.shape[1]] = mixed
+    return out
+
+
+def _normal_rows(mu: np.ndarray, std: ArrayLike | None, tail: float) -> np.ndarray:
+    """Rows of the normal rounded to integers, on ``0..n`` with the tail folded onto ``n``;
+    a point mass where the std is 0."""
+    sigma = _period_std(std, mu)
     n = np.maximum(np.ceil(mu + norm.isf(tail) * sigma), 1).astype(np.int64)
     n[sigma == 0] = np.round(mu[sigma == 0]).astype(np.int64)  # a point mass
     out = np.zeros((mu.size, int(n.max()) + 1 if n.size else 1))
@@ -443,6 +459,16 @@ def period_pmfs(
         edges[past] = 1.0
         out[rows, : x.size - 1] = np.diff(edges, axis=1)
     return out
+
+
+#: The row builder of each demand family :func:`period_pmfs` knows: ``(mu, std, tail)``.
+_PERIOD_ROWS: dict[str, Callable[[np.ndarray, ArrayLike | None, float], np.ndarray]] = {
+    "poisson": _poisson_rows,
+    "negative_binomial": _negative_binomial_rows,
+    "normal": _normal_rows,
+}
+#: Demand families :func:`period_pmfs` builds per-period tables for.
+DEMAND_FAMILIES = tuple(_PERIOD_ROWS)
 
 
 def _count_rows(mu: np.ndarray, tail: float, dist: Any, args: tuple) -> np.ndarray:

@@ -351,21 +351,22 @@ def myopic_level_at_cost(
     bracketing and Brent's method. Used for the (s, S) bounds of Veinott (1966)."""
     args = (holding, shortage, purchase_cost, next_purchase_cost, discount)
     best = myopic_base_stock(demand, *args)
+    best_cost, best_level = float(best.cost), float(best.level)
     target = float(_check_finite("target", target))
-    if target < best.cost - 1e-9 * max(1.0, abs(best.cost)):
+    if target < best_cost - 1e-9 * max(1.0, abs(best_cost)):
         raise ValueError(f"target(={target!r}) must be >= the least myopic cost(={best.cost!r})")
-    if target <= best.cost:
-        return float(best.level)
+    if target <= best_cost:
+        return best_level
     dist = as_demand(demand)
 
     def gap(y: float) -> float:
         return float(myopic_cost(y, dist, *args)) - target
 
-    step = max(1.0, abs(dist.mean), 1e-3 * abs(best.level))
+    step = max(1.0, abs(dist.mean), 1e-3 * abs(best_level))
     sign = -1.0 if left else 1.0
-    far = float(best.level) + sign * step
+    far = best_level + sign * step
     while gap(far) < 0:
         step *= 2
-        far = float(best.level) + sign * step
-    a, b = sorted((float(best.level), far))
+        far = best_level + sign * step
+    a, b = sorted((best_level, far))
     return float(optimize.brentq(gap, a, b, xtol=1e-12, rtol=1e-14))

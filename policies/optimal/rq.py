@@ -153,7 +153,11 @@ def _lead_time_demand(
 
 
 def _integral_g_normal(
-    y: np.ndarray, mu: np.ndarray, sigma: np.ndarray, h: np.ndarray, p: np.ndarray
+    y: np.ndarray,
+    mu: float | np.ndarray,
+    sigma: float | np.ndarray,
+    h: float | np.ndarray,
+    p: float | np.ndarray,
 ) -> np.ndarray:
     """An antiderivative of ``G(y) = h (y - mu) + (h + p) sigma L(z)``:
     ``h (y - mu)^2 / 2 - (h + p) sigma^2 L2(z)`` with the second-order loss function

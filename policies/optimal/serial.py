@@ -24,6 +24,7 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -38,7 +39,12 @@ __all__ = [
     "clark_scarf_poisson",
     "local_to_echelon_holding",
     "echelon_to_local_holding",
+    "SolverFamily",
 ]
+
+#: How the multi-echelon solvers model demand: exactly on the integers (``poisson``) or by
+#: the normal distribution on a fine grid (``normal``).
+SolverFamily = Literal["poisson", "normal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +165,7 @@ def clark_scarf_normal(
       ``exp(-2 pi^2 L_j std^2 / step^2)``: nothing while ``step`` is below about half the
       smallest ``sqrt(L_j) std``.
 
-    ``tests/policies/test_serial_grid_accuracy.py`` checks both bounds against the
+    ``tests/policies/optimal/test_serial_grid_accuracy.py`` checks both bounds against the
     recursion solved by quadrature. A finer step costs time and memory: the grid and each
     demand kernel grow as ``1 / step``.
     """

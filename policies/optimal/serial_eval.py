@@ -337,6 +337,6 @@ def shang_song_pmf(
     def quantile(total_lead: float, fractile: float) -> float:
         d_points, d_mass = _pmf_power(points, mass, total_lead)
         index = np.searchsorted(np.cumsum(d_mass), fractile - 1e-12, side="left")
-        return float(d_points[min(index, d_points.size - 1)])
+        return float(d_points[min(int(index), d_points.size - 1)])
 
     return _shang_song(quantile, h, lead, p, w, rounding)

@@ -2,7 +2,11 @@
 stationary levels in the middle of a long horizon (Zheng & Federgruen 1991; base-stock),
 the DP's cost-to-go against an exact forward evaluation of the pipeline and against the
 simulation (99% Student-t intervals), the gain over the stationary (s, S) under seasonal
-demand with common random numbers, and the command line, refusals included."""
+demand with common random numbers, and the command line, refusals included.
+
+The stationary (s, S) of :func:`optimal_ss` is tested at the end: Zheng & Federgruen's
+exact levels for Poisson demand, solved once per distinct SKU, and the deterministic
+rule."""
 
 from __future__ import annotations
 
@@ -343,3 +347,40 @@ def test_cli_runs_the_horizon_dp_and_refuses_in_one_line(tmp_path):
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert "policy.horizon_dp" in lines[0] and "deterministic lead time" in lines[0]
+
+
+# --------------------------------------------------------------------------- stationary (s, S)
+
+
+def _stationary(mean, **kw) -> PlanningContext:
+    mean = np.asarray(mean, dtype=float)
+    return _context(np.tile(mean, (5, 1)), lead=1, K=20.0, **kw)
+
+
+def test_exact_poisson_levels_are_zheng_federgruen_solved_once_per_sku(monkeypatch) -> None:
+    import policies.ss as ss
+
+    calls = []
+    solve = ss.zheng_federgruen
+    monkeypatch.setattr(ss, "zheng_federgruen", lambda *a, **kw: calls.append(a) or solve(*a, **kw))
+    s, S = optimal_ss(_stationary([3.0, 6.0, 3.0]))
+    assert len(calls) == 2
+    for i, mean in enumerate([3.0, 6.0, 3.0]):
+        sol = solve(mean, 1.0, 9.0, 20.0, protection_periods=1)
+        assert (s[i], S[i]) == (sol.s, sol.S)
+
+
+def test_certain_demand_reorders_at_the_protection_demand_with_an_eoq_batch() -> None:
+    """Demand 8 a period, lead time 1: s = 8 and S = s + sqrt(2 * 20 * 8 / 1) = 8 + 17.9."""
+    context = _stationary([8.0], demand_family="deterministic", demand_std=np.zeros(1))
+    s, S = optimal_ss(context)
+    assert s.tolist() == [8.0]
+    assert S.tolist() == pytest.approx([8.0 + np.sqrt(320.0)])
+
+
+def test_orders_up_to_S_at_or_below_s() -> None:
+    policy = SS(s=[4, 4], S=[10, 10])
+    state = InventoryState(0.0, np.array([4.0, 5.0]), np.zeros(2), np.zeros(2))
+    np.testing.assert_array_equal(policy.order_quantity(state), [6.0, 0.0])
+    with pytest.raises(ValueError, match=r"policy.s\(=5\) must be < policy.S\(=5\)"):
+        SS(s=5, S=5)

@@ -7,10 +7,13 @@ full scan of every warehouse level (:func:`distribution_optimal_exact`) and brut
 the simulated cost of the derived levels against the exact cost plus the level-free
 pipeline term ``h0 Lambda L`` (99% Student-t interval over replications, and narrow); and
 neighbouring levels simulated with common random numbers, whose cost differences match the
-exact differences and are never significantly negative."""
+exact differences and are never significantly negative.
+
+The single-node level, the newsvendor on protection-interval demand, is tested at the end."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -250,3 +253,19 @@ def test_cli_derives_the_stores_given_a_warehouse_level(tmp_path) -> None:
     best = distribution_search_exact([3.0] * 10, 4, 2, 0.05, 0.1, 1.0, warehouse_level=100)
     assert levels["warehouse"]["level"] == [100.0, 100.0]
     assert levels["store7"]["level"] == [float(best.store_levels[6])] * 2
+
+
+# --------------------------------------------------------------------------- single node
+
+
+def test_single_node_level_is_the_newsvendor_fractile_of_protection_demand() -> None:
+    """Poisson(3) over 2 periods, ratio 9 / 10: the 0.9-quantile of Poisson(6); with a
+    random lead time, the normal fractile of the random-sum std."""
+    from tests.conftest import poisson_context
+
+    context = poisson_context([3.0])
+    assert optimal_level(context).tolist() == [stats.poisson.ppf(0.9, 6.0)]
+    random = dataclasses.replace(context, lead_time_std=np.array([1.0]))
+    expected = 6.0 + stats.norm.ppf(0.9) * math.sqrt(2 * 3.0 + 9.0 * 1.0)
+    assert optimal_level(random).tolist() == pytest.approx([expected])
+    assert BaseStock(level=5).prepare(context).level.tolist() == [5.0]

@@ -15,7 +15,9 @@ at the start of the period after the stock runs out): on average ``(q - D) / 2``
 continuous-time ``q / 2``. The simulated cost per period is therefore the optimiser's cost
 ``purchase(q) D / q + K D / q + h q / 2`` less ``h D / 2``, exactly, for every such q; the
 correction does not depend on q, so the optimiser's q is also the simulation's best.
-"""
+
+
+The plain EOQ batch and the reorder points without discounts are tested at the end."""
 
 from __future__ import annotations
 
@@ -331,3 +333,20 @@ def test_cli_refuses_a_bad_schedule_in_one_line(tmp_path):
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith("stocklab: error: costs.discounts.breakpoints"), lines[0]
     assert not list(tmp_path.rglob("metrics.json"))
+
+
+# --------------------------------------------------------------------------- no discounts
+
+
+def test_plain_eoq_batch_and_service_reorder_point() -> None:
+    """Poisson(8), K = 20, h = 1: q = round(sqrt(2 * 20 * 8)) = 18; a 0.95 service level
+    puts r at the 0.95-quantile of Poisson(16) (protection 2 periods, fixed lead time)."""
+    from scipy import stats
+
+    from tests.conftest import poisson_context
+
+    prepared = EOQ(service_level=0.95).prepare(poisson_context([8.0]))
+    assert prepared.q.tolist() == [18.0]
+    assert prepared.r.tolist() == [stats.poisson.ppf(0.95, 16.0)]
+    with pytest.raises(ValueError, match=r"policy.variant\(='x'\) must be one of classic,"):
+        EOQ(variant="x")
