@@ -64,7 +64,7 @@ cost microseconds a SKU.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import Any, ClassVar, Literal, NamedTuple, Self
 
 import numpy as np
 
@@ -73,8 +73,11 @@ import numpy as np
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from forecasters.base import Forecast, Forecaster, as_history
-from forecasters.batch_arima import ArmaSpec, fit_arima_batch
+from forecasters.batch_arima import ArmaSpec, Trend, fit_arima_batch
 from forecasters.parallel import (
+    ESTIMATORS,
+    Estimator,
+    FitOne,
     PerSkuFits,
     check_exog,
     check_horizon,
@@ -86,9 +89,15 @@ from forecasters.parallel import (
 
 __all__ = ["ARIMA", "StateSpace"]
 
-TRENDS = ("n", "c")
-FALLBACKS = ("arima011", "mean")
-ESTIMATORS = ("statsmodels", "batch")
+TRENDS: tuple[Trend, ...] = ("n", "c")
+#: What a SKU whose fit fails falls back to: ARIMA(0,1,1), then the mean; or the mean.
+Fallback = Literal["arima011", "mean"]
+#: The fallback models of each choice, by label, in the order they are tried.
+FALLBACK_CHAINS: dict[Fallback, tuple[str, ...]] = {
+    "arima011": ("ARIMA(0,1,1)", "mean"),
+    "mean": ("mean",),
+}
+FALLBACKS: tuple[Fallback, ...] = tuple(FALLBACK_CHAINS)
 
 
 class StateSpace(NamedTuple):
@@ -118,16 +127,28 @@ class ARIMA(Forecaster):
         "estimator",
     )
 
+    # Fitted, per SKU (rows), each state zero-padded to the largest: Z, T, R Q R', c, H,
+    # the constant part of d_t, beta (columns), a_{n+1|n} and P_{n+1|n}; see ``_stack``.
+    design_: np.ndarray
+    transition_: np.ndarray
+    state_cov_: np.ndarray
+    state_intercept_: np.ndarray
+    obs_var_: np.ndarray
+    obs_intercept_: np.ndarray
+    beta_: np.ndarray
+    state_: np.ndarray
+    state_var_: np.ndarray
+
     def __init__(
         self,
         *,
         order: Any = (1, 0, 1),
         seasonal_order: Any = (0, 0, 0, 0),
-        trend: str = "c",
+        trend: Trend = "c",
         use_exog: bool = False,
         n_jobs: int = 1,
-        fallback: str = "arima011",
-        estimator: str = "statsmodels",
+        fallback: Fallback = "arima011",
+        estimator: Estimator = "statsmodels",
     ):
         order_list = _int_list(order)
         if order_list is None or len(order_list) != 3 or min(order_list) < 0:
@@ -198,13 +219,8 @@ class ARIMA(Forecaster):
             seasonal_order=tuple(self.seasonal_order),
             trend=self.trend,
         )
-        fallbacks = []
-        if self.fallback == "arima011":
-            simple = partial(
-                fit_sarimax_one, order=(0, 1, 1), seasonal_order=(0, 0, 0, 0), trend="n"
-            )
-            fallbacks.append(("ARIMA(0,1,1)", simple))
-        fallbacks.append(("mean", fit_mean_one))
+        models = _fallback_models()
+        fallbacks = [(label, models[label]) for label in FALLBACK_CHAINS[self.fallback]]
         n_exog = 0 if x is None else x.shape[-1]
         if self.batched:
             fits = self._fit_batch(y, x, main, fallbacks, warm)
@@ -214,7 +230,14 @@ class ARIMA(Forecaster):
         self.n_obs_ = y.shape[0]
         return self
 
-    def _fit_batch(self, y, x, main, fallbacks, warm: bool) -> PerSkuFits:
+    def _fit_batch(
+        self,
+        y: np.ndarray,
+        x: np.ndarray | None,
+        main: FitOne,
+        fallbacks: list[tuple[str, FitOne]],
+        warm: bool,
+    ) -> PerSkuFits:
         """All SKUs by :func:`forecasters.batch_arima.fit_arima_batch`; SKUs on which it
         fails (non-finite likelihood or state) go down statsmodels' chain."""
         p, _, q = self.order
@@ -346,7 +369,7 @@ class ARIMA(Forecaster):
             if n_exog:
                 self.beta_[:, i] = m.beta
 
-    def _regression(self, exog: Any, rows: int, name: str) -> np.ndarray:
+    def _regression(self, exog: np.ndarray | None, rows: int, name: str) -> np.ndarray:
         """``x_t' beta`` per SKU, ``(rows, n)``; zeros for a model without regressors."""
         n_exog, n = self.beta_.shape
         if n_exog == 0:
@@ -371,9 +394,9 @@ def fit_sarimax_one(
     y: np.ndarray,
     exog: np.ndarray | None,
     *,
-    order: tuple[int, int, int],
-    seasonal_order: tuple[int, int, int, int],
-    trend: str,
+    order: tuple[int, ...],
+    seasonal_order: tuple[int, ...],
+    trend: Trend,
 ) -> StateSpace:
     """Fit one SKU with ``SARIMAX`` and keep its state-space form and final state."""
     res = SARIMAX(y, exog=exog, order=order, seasonal_order=seasonal_order, trend=trend).fit(
@@ -412,6 +435,12 @@ def fit_mean_one(y: np.ndarray, exog: np.ndarray | None = None) -> StateSpace:
         state=np.zeros(1),
         state_var=np.full((1, 1), var),
     )
+
+
+def _fallback_models() -> dict[str, FitOne]:
+    """The fallback models by label (built at each fit, from the module's functions)."""
+    simple = partial(fit_sarimax_one, order=(0, 1, 1), seasonal_order=(0, 0, 0, 0), trend="n")
+    return {"ARIMA(0,1,1)": simple, "mean": fit_mean_one}
 
 
 def _int_list(v: Any) -> list[int] | None:

@@ -111,8 +111,10 @@ class Forecast:
 
 
 def _take_cumulative(table: np.ndarray, periods: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(periods, dtype=np.int64), 1, table.shape[0]) - 1
-    return table[p, np.arange(table.shape[1])]
+    """Row ``periods[i] - 1`` of column ``i`` of ``table`` ``(h, n_skus)``, the periods
+    clipped to ``1..h``."""
+    rows = np.clip(np.asarray(periods, dtype=np.int64), 1, table.shape[0]) - 1
+    return table[rows, np.arange(table.shape[1])]
 
 
 def as_history(y: Any) -> np.ndarray:
@@ -130,8 +132,9 @@ def as_history(y: Any) -> np.ndarray:
 class Forecaster(ABC):
     """Base class of every forecaster; see the module docstring for the contract."""
 
-    #: Whether the forecaster uses exogenous regressors.
-    uses_exog: ClassVar[bool] = False
+    #: Whether the forecaster uses exogenous regressors: a class attribute, or an instance
+    #: one where a parameter switches it (ARIMA's ``use_exog``), hence not a ClassVar.
+    uses_exog: bool = False
     #: Names of the constructor parameters, in YAML order. Subclasses set it.
     param_names: ClassVar[tuple[str, ...]] = ()
 

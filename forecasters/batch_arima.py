@@ -39,6 +39,7 @@ What makes it cheap:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -51,6 +52,9 @@ __all__ = [
     "fit_arima_batch",
     "arma_loglike",
 ]
+
+#: The deterministic part of the model: none (``"n"``) or a constant ``c`` (``"c"``).
+Trend = Literal["n", "c"]
 
 #: Bound on the unconstrained coefficients: partial autocorrelations within 1 - 5e-7 of
 #: +-1, so that ``I - T`` and the filter stay well conditioned at a unit root.
@@ -80,8 +84,13 @@ class ArmaSpec:
     big_p: int
     big_q: int
     s: int
-    trend: str
+    trend: Trend
     n_exog: int
+
+    @property
+    def has_constant(self) -> bool:
+        """Whether the model has the constant ``c`` (``trend="c"``)."""
+        return self.trend == "c"
 
     @property
     def n_params(self) -> int:
@@ -389,7 +398,7 @@ def _columns(
         )
         cols.append(x)
     c_col = None
-    if spec.trend == "c":
+    if spec.has_constant:
         c_col = sum(c.shape[-1] for c in cols)
         cols.append(np.zeros((n, big_n, 1)))
     return np.concatenate(cols, axis=-1), c_col
@@ -492,8 +501,8 @@ def _grid_start(
     covariance recursions are computed once), or with ``start`` (a re-fit's previous
     estimate) that and the best grid point."""
     axes = []
-    for name, order in (("ar", spec.p), ("ma", spec.q), ("sar", spec.big_p), ("sma", spec.big_q)):
-        for i in range(order):
+    for name, lags in (("ar", spec.p), ("ma", spec.q), ("sar", spec.big_p), ("sma", spec.big_q)):
+        for i in range(lags):
             values = GRID[name] if i == 0 else (0.0,)
             axes.append(np.array([_unconstrain_first(v) for v in values]))
     mesh = np.stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")], axis=-1)  # (G, d)
@@ -516,5 +525,5 @@ def _grid_start(
     if start is not None:
         cost[-1] = -np.inf  # the previous estimate is always a start, with the best grid point
         n_starts = 2
-    order = np.argsort(cost, axis=0, kind="stable")[: min(n_starts, cost.shape[0])]
-    return sets[order, np.arange(big_n)]
+    ranked = np.argsort(cost, axis=0, kind="stable")[: min(n_starts, cost.shape[0])]
+    return sets[ranked, np.arange(big_n)]

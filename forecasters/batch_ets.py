@@ -35,6 +35,7 @@ start.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -44,6 +45,13 @@ __all__ = ["EtsSpec", "BatchEtsFit", "fit_ets_batch"]
 
 LOW, HIGH = 1e-4, 1.0 - 1e-4
 PHI_LOW, PHI_HIGH = 0.8, 0.98
+#: Bounds of each parameter in fitting coordinates; the smoothing parameters share theirs.
+BOUNDS = {
+    "alpha": (LOW, HIGH),
+    "beta": (LOW, HIGH),
+    "gamma": (LOW, HIGH),
+    "phi": (PHI_LOW, PHI_HIGH),
+}
 #: The first fit's grid, per parameter (``beta*``, ``gamma*`` as in :func:`parameters`).
 #: The lower bounds are on it: the likelihood of a SKU can peak there, with a local
 #: optimum inside that a start nearby would find instead.
@@ -88,7 +96,7 @@ class EtsSpec:
 
     @property
     def names(self) -> tuple[str, ...]:
-        out = ("alpha",)
+        out: tuple[str, ...] = ("alpha",)
         if self.trend:
             out += ("beta",)
         if self.seasonal:
@@ -133,8 +141,7 @@ class BatchEtsFit:
 
 def bounds(spec: EtsSpec) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds of ``(alpha, beta*, gamma*, phi)`` in the model's order."""
-    low = [PHI_LOW if name == "phi" else LOW for name in spec.names]
-    high = [PHI_HIGH if name == "phi" else HIGH for name in spec.names]
+    low, high = zip(*(BOUNDS[name] for name in spec.names), strict=True)
     return np.array(low), np.array(high)
 
 
@@ -151,9 +158,19 @@ def parameters(spec: EtsSpec, x: np.ndarray) -> dict[str, np.ndarray]:
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi}
 
 
+#: Which columns a run of :func:`smooth_columns` carries.
+Columns = Literal["all", "data", "unit"]
+#: Per choice of columns: (the data column from zero states, the unit columns).
+_CARRIES: dict[Columns, tuple[bool, bool]] = {
+    "all": (True, True),
+    "data": (True, False),
+    "unit": (False, True),
+}
+
+
 def smooth_columns(
-    spec: EtsSpec, params: dict[str, np.ndarray], y: np.ndarray, columns: str = "all"
-):
+    spec: EtsSpec, params: dict[str, np.ndarray], y: np.ndarray, columns: Columns = "all"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run the recursion with parameters ``(S, N)`` (or ``(S, 1)``, shared by the SKUs)
     on ``y`` ``(n, N)`` from zero states (column 0) and with zero data from each unit
     initial state (columns 1..): one-step errors ``(n, S, N, C)`` and the end states
@@ -165,21 +182,22 @@ def smooth_columns(
         np.ascontiguousarray(params[k], dtype=np.float64) for k in ("alpha", "beta", "gamma", "phi")
     )
     n_sets = alpha.shape[0]
-    first = 1 if columns == "all" else 0  # the first unit column
-    n_cols = {"all": 1 + spec.n_initial, "data": 1, "unit": spec.n_initial}[columns]
+    with_data, with_units = _CARRIES[columns]
+    first = int(with_data)  # the first unit column
+    n_cols = first + (spec.n_initial if with_units else 0)
     level = np.zeros((n_sets, big_n, n_cols))
-    if columns != "data":
+    if with_units:
         level[..., first] = 1.0
     slope = np.zeros_like(level)
     col = first + 1
-    if columns == "data":
+    if not with_units:
         col = n_cols  # no unit columns
     elif spec.trend:
         slope[..., col] = 1.0
         col += 1
     m = spec.m if spec.seasonal else 1
     season = np.zeros((m, n_sets, big_n, n_cols))
-    if spec.seasonal and columns != "data":
+    if spec.seasonal and with_units:
         for slot in range(1, m):  # slot 0: the last initial season, fixed at 0
             season[slot, ..., col] = 1.0
             col += 1
@@ -192,7 +210,7 @@ def smooth_columns(
         phi,
         spec.trend,
         spec.seasonal,
-        columns in ("all", "data"),
+        with_data,
         errors,
         level,
         slope,

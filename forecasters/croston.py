@@ -57,5 +57,5 @@ class Croston(RecursiveForecaster):
         h = self._check_h(h, exog_future)
         mean = np.repeat(self.state_.forecast(self.bias_factor)[None, :], h, axis=0)
         sigma = self.sigma_
-        k = np.sqrt(np.arange(1.0, h + 1))[:, None]
-        return self._forecast(mean, np.repeat(sigma[None, :], h, axis=0), sigma * k)
+        root_periods = np.sqrt(np.arange(1.0, h + 1))[:, None]  # sqrt(k): sums over 1..k
+        return self._forecast(mean, np.repeat(sigma[None, :], h, axis=0), sigma * root_periods)

@@ -84,7 +84,7 @@ import warnings
 from functools import partial
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -103,7 +103,9 @@ __all__ = [
     "quantile_std",
 ]
 
-LOSSES = ("mse", "pinball")
+#: The training loss: mean squared error (mean path) or pinball (quantiles).
+Loss = Literal["mse", "pinball"]
+LOSSES: tuple[Loss, ...] = ("mse", "pinball")
 _CHUNK = 8192
 _MODEL_FILE, _PARAMS_FILE, _STATE_FILE = "model.keras", "forecaster.json", "state.npz"
 
@@ -165,10 +167,10 @@ def _independent_sums(std: np.ndarray) -> np.ndarray:
 def _extend_spread(std: np.ndarray, sum_std: np.ndarray, h: int) -> tuple[np.ndarray, ...]:
     """Cut or extend ``(horizon, n)`` spreads to ``h`` rows: beyond, the last ``std`` is held
     and the extra periods are added to the sums as independent."""
-    H = std.shape[0]
-    if h <= H:
+    horizon = std.shape[0]
+    if h <= horizon:
         return std[:h], sum_std[:h]
-    extra = np.repeat(std[-1:], h - H, axis=0)
+    extra = np.repeat(std[-1:], h - horizon, axis=0)
     tail = np.sqrt(sum_std[-1] ** 2 + np.cumsum(extra**2, axis=0))
     return np.vstack([std, extra]), np.vstack([sum_std, tail])
 
@@ -275,7 +277,7 @@ class DeepForecaster(RecursiveForecaster):
         batch_size: int = 256,
         validation_fraction: float = 0.2,
         patience: int = 3,
-        loss: str = "mse",
+        loss: Loss = "mse",
         quantiles: tuple[float, ...] | list[float] = (0.1, 0.5, 0.9),
         season_length: int | None = 7,
         seed: int = 0,
@@ -352,10 +354,10 @@ class DeepForecaster(RecursiveForecaster):
         y = self._start(y, exog)
         tf, keras = _keras()
         self.scale_ = scale_of(y)
-        L, H = self.lookback, self.horizon
-        x_all, t_all = windows((y / self.scale_).astype("float32"), L, H)
+        scaled = (y / self.scale_).astype("float32")
+        x_all, t_all = windows(scaled, self.lookback, self.horizon)
         n_windows, n_skus = x_all.shape[:2]
-        n_train, n_val = split_windows(n_windows, H, self.validation_fraction)
+        n_train, n_val = split_windows(n_windows, self.horizon, self.validation_fraction)
         train = self._inputs(x_all[:n_train], 0), self._targets(t_all[:n_train])
         val = None
         if n_val:
@@ -404,7 +406,8 @@ class DeepForecaster(RecursiveForecaster):
             "n_val_windows": n_val * n_skus,
         }
         self._compile_inference(tf)
-        self.std_ = self.sum_std_ = None
+        self.std_: np.ndarray | None = None
+        self.sum_std_: np.ndarray | None = None
         if self.loss == "mse":
             check = val if val is not None else train
             self._error_spread(check, n_skus)
@@ -413,11 +416,13 @@ class DeepForecaster(RecursiveForecaster):
     def _inputs(self, x: np.ndarray, first: int) -> list[np.ndarray]:
         """Network inputs of windows ``x`` ``(n_windows, n_skus, lookback)`` whose first
         window starts at period ``first``; rows are window-major."""
-        n_windows, n_skus, L = x.shape
-        inputs = [np.ascontiguousarray(x).reshape(n_windows * n_skus, L, 1)]
+        n_windows, n_skus, lookback = x.shape
+        inputs = [np.ascontiguousarray(x).reshape(n_windows * n_skus, lookback, 1)]
         if self.season_length is not None:
-            cal = calendar_features(first + L, n_windows + self.horizon - 1, self.season_length)
-            per_window = sliding_window_view(cal, self.horizon, axis=0)  # (n_w, 2, H)
+            cal = calendar_features(
+                first + lookback, n_windows + self.horizon - 1, self.season_length
+            )
+            per_window = sliding_window_view(cal, self.horizon, axis=0)  # (n_windows, 2, horizon)
             flat = per_window.transpose(0, 2, 1).reshape(n_windows, 2 * self.horizon)
             inputs.append(np.repeat(flat.astype("float32"), n_skus, axis=0))
         return inputs
@@ -473,13 +478,12 @@ class DeepForecaster(RecursiveForecaster):
 
     def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
         h = self._check_h(h, exog_future)
-        H = self.horizon
-        window = (self.history_[-self.lookback :] / self.scale_).T.astype("float32")
+        window = (self._fitted_history()[-self.lookback :] / self.scale_).T.astype("float32")
         blocks = []
-        for start in range(0, h, H):
+        for start in range(0, h, self.horizon):
             x = window[None, :, :]
             out = self._infer(self._inputs(x, self.n_seen_ + start - self.lookback))
-            out = np.maximum(out, 0.0)  # (n_skus, H) or (n_skus, H, k)
+            out = np.maximum(out, 0.0)  # (n_skus, horizon) or (n_skus, horizon, n_quantiles)
             if self.loss == "pinball":
                 out = np.sort(out, axis=-1)
                 point = out[..., self.quantiles.index(0.5)]
@@ -494,6 +498,7 @@ class DeepForecaster(RecursiveForecaster):
             std = quantile_std(q, self.quantiles)
             sum_std = _independent_sums(std)
         else:
+            assert self.std_ is not None and self.sum_std_ is not None  # set by an MSE fit
             mean = scaled.T * self.scale_
             std, sum_std = _extend_spread(self.std_, self.sum_std_, h)
         return self._forecast(mean, std, sum_std)
@@ -515,7 +520,7 @@ class DeepForecaster(RecursiveForecaster):
             "training_log": self.training_log_,
         }
         (folder / _PARAMS_FILE).write_text(json.dumps(meta, indent=2))
-        arrays = {"history": self.history_, "scale": self.scale_}
+        arrays: dict[str, Any] = {"history": self._fitted_history(), "scale": self.scale_}
         if self.std_ is not None:
             arrays |= {"std": self.std_, "sum_std": self.sum_std_}
         np.savez(folder / _STATE_FILE, **arrays)

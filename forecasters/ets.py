@@ -82,7 +82,7 @@ model and a few for SES; shorter histories end in the fallbacks, not in an error
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 import numpy as np
 
@@ -93,6 +93,9 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from forecasters.base import Forecast, Forecaster, as_history
 from forecasters.batch_ets import EtsSpec, fit_ets_batch
 from forecasters.parallel import (
+    ESTIMATORS,
+    Estimator,
+    FitOne,
     PerSkuFits,
     check_horizon,
     check_n_jobs,
@@ -112,15 +115,20 @@ __all__ = [
     "model_name",
 ]
 
-ERRORS = ("add", "mul")
-TRENDS = (None, "add")
-SEASONALS = (None, "add", "mul")
-FALLBACKS = ("ses", "mean")
-SELECTIONS = ("none", "aicc")
-ESTIMATORS = ("statsmodels", "batch")
+#: How a component enters the model, statsmodels' names: added or multiplied.
+Form = Literal["add", "mul"]
+#: One model fitted as configured, or every candidate and the least AICc per SKU.
+Selection = Literal["none", "aicc"]
+#: What a SKU whose fit fails falls back to: SES, then the mean; or the mean.
+Fallback = Literal["ses", "mean"]
+ERRORS: tuple[Form, ...] = ("add", "mul")
+TRENDS: tuple[Literal["add"] | None, ...] = (None, "add")
+SEASONALS: tuple[Form | None, ...] = (None, "add", "mul")
+FALLBACKS: tuple[Fallback, ...] = ("ses", "mean")
+SELECTIONS: tuple[Selection, ...] = ("none", "aicc")
 #: The models ``selection="aicc"`` chooses from: ``(trend, damped_trend, seasonal)``, all
 #: with additive errors (Hyndman et al. 2002).
-CANDIDATES: tuple[tuple[str | None, bool, str | None], ...] = (
+CANDIDATES: tuple[tuple[Form | None, bool, Form | None], ...] = (
     (None, False, None),
     ("add", False, None),
     ("add", True, None),
@@ -154,17 +162,17 @@ class ETS(Forecaster):
     def __init__(
         self,
         *,
-        selection: str = "none",
-        error: str = "add",
-        trend: str | None = None,
+        selection: Selection = "none",
+        error: Form = "add",
+        trend: Literal["add"] | None = None,
         damped_trend: bool = False,
-        seasonal: str | None = None,
+        seasonal: Form | None = None,
         seasonal_periods: int = 7,
         n_jobs: int = 1,
-        fallback: str = "ses",
+        fallback: Fallback = "ses",
         n_paths: int = 200,
         seed: int = 0,
-        estimator: str = "statsmodels",
+        estimator: Estimator = "statsmodels",
     ):
         if selection not in SELECTIONS:
             raise ValueError(f"selection(={selection!r}) must be one of {SELECTIONS}")
@@ -217,30 +225,50 @@ class ETS(Forecaster):
     def label(self) -> str:
         """Hyndman et al.'s name of the model, e.g. ``ETS(A,Ad,M)``; ``ETS(AICc)`` for the
         selection."""
-        if self.selection == "aicc":
+        if self.selects:
             return "ETS(AICc)"
         return model_name(self.error, self.trend, self.damped_trend, self.seasonal)
+
+    @property
+    def selects(self) -> bool:
+        """Whether the model is chosen per SKU by AICc (``selection: aicc``)."""
+        return self.selection == "aicc"
+
+    @property
+    def mul_season(self) -> bool:
+        """Whether the season multiplies the level (``seasonal: mul``)."""
+        return self.seasonal == "mul"
 
     @property
     def linear(self) -> bool:
         """Whether the exact (class 1) variance formulas apply (all candidates of the
         selection are linear)."""
-        return self.error == "add" and self.seasonal != "mul"
+        return self.error == "add" and not self.mul_season
 
     @property
     def _m(self) -> int:
-        seasonal = self.seasonal is not None or self.selection == "aicc"
+        seasonal = self.seasonal is not None or self.selects
         return self.seasonal_periods if seasonal else 1
 
     @property
     def _neutral_season(self) -> float:
-        return 1.0 if self.seasonal == "mul" else 0.0
+        return 1.0 if self.mul_season else 0.0
 
-    def _chain(self) -> tuple[Any, list]:
+    def _chain(self) -> tuple[FitOne, list[tuple[str, FitOne]]]:
+        """The main per-SKU fit and its fallbacks, as ``selection`` chooses."""
+        chains = {"none": self._configured_chain, "aicc": self._selection_chain}
+        return chains[self.selection]()
+
+    def _selection_chain(self) -> tuple[FitOne, list[tuple[str, FitOne]]]:
+        """Every candidate, the least AICc kept; the mean where none fits."""
         m, neutral = self._m, self._neutral_season
-        if self.selection == "aicc":
-            main = partial(fit_ets_aicc_one, seasonal_periods=m)
-            return main, [("mean", partial(fit_mean_one, width=m, neutral=neutral))]
+        main = partial(fit_ets_aicc_one, seasonal_periods=m)
+        return main, [("mean", partial(fit_mean_one, width=m, neutral=neutral))]
+
+    def _configured_chain(self) -> tuple[FitOne, list[tuple[str, FitOne]]]:
+        """The configured model, then SES (``fallback: ses``, unless the model is SES), then
+        the mean."""
+        m, neutral = self._m, self._neutral_season
         main = partial(
             fit_ets_one,
             error=self.error,
@@ -251,7 +279,7 @@ class ETS(Forecaster):
             width=m,
             neutral=neutral,
         )
-        fallbacks = []
+        fallbacks: list[tuple[str, FitOne]] = []
         simple = self.error == "add" and self.trend is None and self.seasonal is None
         if self.fallback == "ses" and not simple:
             ses = partial(
@@ -314,13 +342,19 @@ class ETS(Forecaster):
         self.n_obs_ = y.shape[0]
         return self
 
-    def _fit_batch(self, y: np.ndarray, main, fallbacks, warm: bool) -> PerSkuFits:
+    def _fit_batch(
+        self,
+        y: np.ndarray,
+        main: FitOne,
+        fallbacks: list[tuple[str, FitOne]],
+        warm: bool,
+    ) -> PerSkuFits:
         """Every SKU by :func:`forecasters.batch_ets.fit_ets_batch` (each candidate of the
         selection in turn, the least AICc kept); SKUs on which it fails go down the
         statsmodels chain. ``start_``: per candidate, the parameters a re-fit starts from."""
         n_skus = y.shape[1]
         m = self._m
-        if self.selection == "aicc":
+        if self.selects:
             candidates = list(enumerate(CANDIDATES))
         else:
             candidates = [(-1, (self.trend, self.damped_trend, self.seasonal))]
@@ -337,7 +371,7 @@ class ETS(Forecaster):
                 start = None
             fit = fit_ets_batch(spec, y, start, max_iter=12 if start is not None else 30)
             new_starts[code] = fit.x
-            if self.selection == "aicc":
+            if self.selects:
                 score = np.where(fit.ok & np.isfinite(fit.aicc), fit.aicc, np.inf)
             else:
                 score = np.where(fit.ok, 0.0, np.inf)
@@ -385,7 +419,7 @@ class ETS(Forecaster):
             beta=self.beta_,
             gamma=self.gamma_,
             phi=self.phi_,
-            mul_season=self.seasonal == "mul",
+            mul_season=self.mul_season,
         )
         ok = np.isfinite(level) & np.isfinite(slope) & np.all(np.isfinite(season), axis=1)
         self.level_ = np.where(ok, level, self.level_)
@@ -397,7 +431,7 @@ class ETS(Forecaster):
         self._ignore_exog(exog_future)
         self._check_fitted()
         h = check_horizon(h)
-        mul_season = self.seasonal == "mul"
+        mul_season = self.mul_season
         mean = ets_mean_path(self.level_, self.slope_, self.season_, self.phi_, h, mul_season)
         time = float(self.n_obs_ - 1)
         if self.linear:
@@ -432,12 +466,11 @@ class ETS(Forecaster):
     def _selected_names(self, fits: PerSkuFits, chosen: np.ndarray) -> np.ndarray:
         """Per SKU, the name of the model that forecasts it: the configured one, the one
         the selection chose, ``ETS(A,N,N)`` (the SES fallback) or ``mean``."""
+        fallback_names = {"mean": "mean", "SES": model_name("add", None, False, None)}
         names = []
         for level, code in zip(fits.model.tolist(), chosen.tolist(), strict=True):
-            if fits.labels[level] == "mean":
-                names.append("mean")
-            elif fits.labels[level] == "SES":
-                names.append(model_name("add", None, False, None))
+            if fits.labels[level] in fallback_names:
+                names.append(fallback_names[fits.labels[level]])
             elif code >= 0:
                 names.append(model_name("add", *CANDIDATES[int(code)]))
             else:
@@ -445,7 +478,7 @@ class ETS(Forecaster):
         return np.array(names)
 
 
-def model_name(error: str, trend: str | None, damped_trend: bool, seasonal: str | None) -> str:
+def model_name(error: Form, trend: Form | None, damped_trend: bool, seasonal: Form | None) -> str:
     """Hyndman et al.'s (2008) name of an ETS model, e.g. ``ETS(A,Ad,M)``."""
     t = "N" if trend is None else "Ad" if damped_trend else "A"
     s = {None: "N", "add": "A", "mul": "M"}[seasonal]
@@ -467,10 +500,10 @@ def fit_ets_one(
     y: np.ndarray,
     exog: np.ndarray | None = None,
     *,
-    error: str,
-    trend: str | None,
+    error: Form,
+    trend: Form | None,
     damped_trend: bool,
-    seasonal: str | None,
+    seasonal: Form | None,
     seasonal_periods: int,
     width: int,
     neutral: float,
@@ -509,10 +542,10 @@ def fit_ets_aicc_one(
 
 def _fit_ets(
     y: np.ndarray,
-    error: str,
-    trend: str | None,
+    error: Form,
+    trend: Form | None,
     damped_trend: bool,
-    seasonal: str | None,
+    seasonal: Form | None,
     seasonal_periods: int,
     width: int,
     neutral: float,
@@ -691,7 +724,7 @@ def ets_simulate(
                 big_y = big_l + big_s
                 k_l, k_s = np.ones_like(big_l), np.ones_like(big_l)
             k_b = k_l
-            eta = 1.0
+            eta: float | np.ndarray = 1.0
             if any_mul:  # the multiplicative-error terms, SKU by SKU
                 k_b = np.where(mul_error, (0.0 if mul_season else big_s) + lev, k_l)
                 k_l = np.where(mul_error, 0.0 if mul_season else big_s, k_l)

@@ -70,8 +70,9 @@ mean anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 import numpy as np
 
@@ -84,6 +85,9 @@ from forecasters.base import Forecast, Forecaster, as_history
 from forecasters.batch_glm import fit_glm_batch
 from forecasters.calendar import calendar_features
 from forecasters.parallel import (
+    ESTIMATORS,
+    Estimator,
+    FitOne,
     PerSkuFits,
     check_exog,
     check_horizon,
@@ -96,8 +100,11 @@ from sim.checks import is_number
 
 __all__ = ["GLMRegression", "calendar_features", "first_fitted_row", "moment_alpha"]
 
-FAMILIES = ("poisson", "negative_binomial")
-ESTIMATORS = ("statsmodels", "batch")
+#: The distribution of demand given the calendar.
+Family = Literal["poisson", "negative_binomial"]
+#: Each family's name in the log.
+LABELS: dict[Family, str] = {"poisson": "Poisson GLM", "negative_binomial": "NB GLM"}
+FAMILIES: tuple[Family, ...] = tuple(LABELS)
 #: Cap on the linear predictor, so that a trend extrapolated far stays finite.
 MAX_ETA = 100.0
 #: Smallest NB dispersion (the Poisson limit).
@@ -110,7 +117,7 @@ _IS_MEAN, _MEAN, _ALPHA, _BETA = 0, 1, 2, 3
 class GLMRegression(Forecaster):
     """Poisson / negative-binomial GLM on calendar features per SKU."""
 
-    uses_exog: ClassVar[bool] = True
+    uses_exog = True
     param_names: ClassVar[tuple[str, ...]] = (
         "family",
         "alpha",
@@ -127,7 +134,7 @@ class GLMRegression(Forecaster):
     def __init__(
         self,
         *,
-        family: str = "poisson",
+        family: Family = "poisson",
         alpha: float | None = None,
         start_period: int = 0,
         weekly: bool = True,
@@ -136,7 +143,7 @@ class GLMRegression(Forecaster):
         window: int | None = None,
         from_first_sale: bool = False,
         n_jobs: int = 1,
-        estimator: str = "statsmodels",
+        estimator: Estimator = "statsmodels",
     ):
         if family not in FAMILIES:
             raise ValueError(f"family(={family!r}) must be one of {FAMILIES}")
@@ -176,7 +183,12 @@ class GLMRegression(Forecaster):
 
     @property
     def label(self) -> str:
-        return "Poisson GLM" if self.family == "poisson" else "NB GLM"
+        return LABELS[self.family]
+
+    @property
+    def negative_binomial(self) -> bool:
+        """Whether demand is NB2 (``family: negative_binomial``), else Poisson."""
+        return self.family == "negative_binomial"
 
     def features(self, periods: np.ndarray, exog: np.ndarray | None = None) -> np.ndarray:
         """The regressors of absolute periods ``periods``, exogenous columns last:
@@ -196,11 +208,8 @@ class GLMRegression(Forecaster):
         y = as_history(y)
         x_exog = check_exog(exog, y.shape[0], "exog", n_skus=y.shape[1])
         x = self.features(self.start_period + np.arange(y.shape[0]), x_exog)
-        nb = self.family == "negative_binomial"
-        rows = {"window": self.window, "from_first_sale": self.from_first_sale}
-        main = partial(fit_glm_one, negative_binomial=nb, alpha=self.alpha, **rows)
-        mean = partial(fit_mean_one, negative_binomial=nb, alpha=self.alpha, **rows)
-        fallbacks = [("mean", mean)]
+        main = self._per_sku(fit_glm_one)
+        fallbacks = [("mean", self._per_sku(fit_mean_one))]
         if self.estimator == "batch":
             fits = self._fit_batch(y, x, main, fallbacks)
         else:
@@ -216,7 +225,23 @@ class GLMRegression(Forecaster):
         self.n_obs_ = y.shape[0]
         return self
 
-    def _fit_batch(self, y: np.ndarray, x: np.ndarray, main, fallbacks) -> PerSkuFits:
+    def _per_sku(self, fit: Callable[..., np.ndarray]) -> FitOne:
+        """A per-SKU fit of this module with this forecaster's settings bound."""
+        return partial(
+            fit,
+            negative_binomial=self.negative_binomial,
+            alpha=self.alpha,
+            window=self.window,
+            from_first_sale=self.from_first_sale,
+        )
+
+    def _fit_batch(
+        self,
+        y: np.ndarray,
+        x: np.ndarray,
+        main: FitOne,
+        fallbacks: list[tuple[str, FitOne]],
+    ) -> PerSkuFits:
         """Every SKU by :func:`forecasters.batch_glm.fit_glm_batch`; the SKUs it does not
         fit go down the statsmodels chain (``main``, then ``fallbacks``)."""
         n_skus = y.shape[1]
@@ -225,8 +250,9 @@ class GLMRegression(Forecaster):
         if self.from_first_sale:
             sold = y > 0
             first = np.where(sold.any(axis=0), np.maximum(first, sold.argmax(axis=0)), first)
-        nb = self.family == "negative_binomial"
-        batch = fit_glm_batch(y, x, first=first, negative_binomial=nb, alpha=self.alpha)
+        batch = fit_glm_batch(
+            y, x, first=first, negative_binomial=self.negative_binomial, alpha=self.alpha
+        )
         theta = np.zeros((n_skus, _BETA + x.shape[-1]))
         theta[:, _MEAN], theta[:, _ALPHA], theta[:, _BETA:] = batch.mean, batch.alpha, batch.params
         results = list(theta)

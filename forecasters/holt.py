@@ -66,14 +66,15 @@ class Holt(RecursiveForecaster):
 
     def fitted_values(self) -> np.ndarray:
         """One-step forecasts of every period seen, ``(n_seen_, n_skus)`` (recomputed)."""
-        self._check_fitted()
-        state = self.initial_state_
-        return smooth(self.history_, state, self.alpha_, self.beta_, fitted=True)[1]
+        history, state = self._fitted_history(), self.initial_state_
+        return smooth(history, state, self.alpha_, self.beta_, fitted=True)[1]
 
     def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
         h = self._check_h(h, exog_future)
         steps = np.arange(1.0, h + 1)[:, None]
-        mean = self.state_.level + steps * self.state_.trend
+        trend = self.state_.trend
+        assert trend is not None  # Holt's state always carries a trend
+        mean = self.state_.level + steps * trend
         psi = smoothing_psi(h, self.alpha_, self.beta_)
         std, sum_std = predictive_std(psi, self.sigma_)
         return self._forecast(mean, std, sum_std)

@@ -33,9 +33,11 @@ import numpy as np
 
 from forecasters.base import Forecast
 from forecasters.smoothing import (
+    APPLY_SEASON,
     HW_ALPHA_GRID,
     SEASONAL_KINDS,
     RecursiveForecaster,
+    Seasonal,
     check_int,
     check_rate,
     grid_search,
@@ -59,7 +61,7 @@ class HoltWinters(RecursiveForecaster):
         beta: float | None = None,
         gamma: float | None = None,
         season_length: int = 7,
-        seasonal: str = "additive",
+        seasonal: Seasonal = "additive",
         trend: bool = True,
     ):
         self.alpha = check_rate("alpha", alpha, optional=True)
@@ -119,9 +121,8 @@ class HoltWinters(RecursiveForecaster):
 
     def fitted_values(self) -> np.ndarray:
         """One-step forecasts of every period seen, ``(n_seen_, n_skus)`` (recomputed)."""
-        self._check_fitted()
         _, out = smooth(
-            self.history_,
+            self._fitted_history(),
             self.initial_state_,
             self.alpha_,
             self.beta_,
@@ -134,10 +135,11 @@ class HoltWinters(RecursiveForecaster):
     def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
         h = self._check_h(h, exog_future)
         state, m = self.state_, self.season_length
+        assert state.season is not None  # Holt-Winters' state always carries a season
         steps = np.arange(1.0, h + 1)[:, None]
         base = state.level + (0.0 if state.trend is None else steps * state.trend)
         season = state.season[(state.n + np.arange(h)) % m]
-        mean = base * season if self.seasonal == "multiplicative" else base + season
+        mean = APPLY_SEASON[self.seasonal](base, season)
         psi = smoothing_psi(h, self.alpha_, self.beta_, self.gamma_, m)
         std, sum_std = predictive_std(psi, self.sigma_)
         return self._forecast(mean, std, sum_std)

@@ -37,9 +37,8 @@ class MovingAverage(RecursiveForecaster):
 
     def fit(self, y: np.ndarray, exog: np.ndarray | None = None) -> Self:
         y = self._start(y, exog)
-        w = self.window
-        n_periods, n_skus = y.shape
-        self.recent_ = np.zeros((w, n_skus))  # row t mod w holds period t (zeros: unseen)
+        n_skus = y.shape[1]
+        self.recent_ = np.zeros((self.window, n_skus))  # row t mod w: period t (zeros: unseen)
         self.sse_ = np.zeros(n_skus)
         self._absorb(y, 0)
         return self
@@ -52,11 +51,11 @@ class MovingAverage(RecursiveForecaster):
         """Advance the window over periods ``start, start + 1, ...`` (rows of ``y``)."""
         w = self.window
         for t in range(y.shape[0]):
-            n = start + t
-            if n >= 1:
-                e = y[t] - self.recent_.sum(axis=0) / min(n, w)
+            period = start + t
+            if period >= 1:
+                e = y[t] - self.recent_.sum(axis=0) / min(period, w)
                 self.sse_ += e * e
-            self.recent_[n % w] = y[t]
+            self.recent_[period % w] = y[t]
 
     @property
     def sigma_(self) -> np.ndarray:

@@ -41,11 +41,13 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
 __all__ = [
+    "ESTIMATORS",
+    "Estimator",
     "FitOne",
     "PerSkuFits",
     "all_finite",
@@ -64,6 +66,11 @@ log = logging.getLogger(__name__)
 #: picklable (a module-level function or a ``functools.partial`` of one) to run in worker
 #: processes.
 FitOne = Callable[[np.ndarray, np.ndarray | None], Any]
+
+#: Who estimates a statistical forecaster's parameters: statsmodels, one model per SKU
+#: (the reference), or a batch estimator of this package, all SKUs at once.
+Estimator = Literal["statsmodels", "batch"]
+ESTIMATORS: tuple[Estimator, ...] = ("statsmodels", "batch")
 
 #: Chunks per worker: enough for load balancing, few enough that each carries many SKUs.
 CHUNKS_PER_WORKER = 4
@@ -175,6 +182,20 @@ def check_period(y_new: Any, n: int) -> np.ndarray:
     if not np.all(np.isfinite(y)):
         raise ValueError("y_new holds NaN or infinite values")
     return y
+
+
+@overload
+def check_exog(exog: None, rows: int, name: str, n_skus: int | None = None) -> None: ...
+
+
+@overload
+def check_exog(exog: np.ndarray, rows: int, name: str, n_skus: int | None = None) -> np.ndarray: ...
+
+
+@overload
+def check_exog(
+    exog: np.ndarray | None, rows: int, name: str, n_skus: int | None = None
+) -> np.ndarray | None: ...
 
 
 def check_exog(exog: Any, rows: int, name: str, n_skus: int | None = None) -> np.ndarray | None:

@@ -50,8 +50,8 @@ class SeasonalNaive(RecursiveForecaster):
     def update(self, y_new: np.ndarray, exog_new: np.ndarray | None = None) -> None:
         row = self._record(y_new, exog_new)[0]
         m, n = self.season_length, self.n_seen_ - 1  # n: periods seen before this one
-        f = self.recent_[(n - m) % m] if n >= m else self.recent_[(n - 1) % m]
-        e = row - f
+        forecast = self.recent_[(n - m) % m] if n >= m else self.recent_[(n - 1) % m]
+        e = row - forecast
         self.sse_ = self.sse_ + e * e
         self.recent_[n % m] = row
 

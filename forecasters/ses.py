@@ -111,8 +111,8 @@ class SES(RecursiveForecaster):
 
     def fitted_values(self) -> np.ndarray:
         """One-step forecasts of every period seen, ``(n_seen_, n_skus)`` (recomputed)."""
-        self._check_fitted()
-        return smooth(self.history_, self.initial_state_, self.alpha_, fitted=True)[1]
+        history = self._fitted_history()
+        return smooth(history, self.initial_state_, self.alpha_, fitted=True)[1]
 
     def predict(self, h: int, exog_future: np.ndarray | None = None) -> Forecast:
         h = self._check_h(h, exog_future)

@@ -66,7 +66,7 @@ the history, validates ``update`` rows and ``h``, and builds the :class:`Forecas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -81,6 +81,8 @@ __all__ = [
     "INIT_PERIODS",
     "INIT_CYCLES",
     "SEASONAL_KINDS",
+    "Seasonal",
+    "APPLY_SEASON",
     "SmoothingState",
     "CrostonState",
     "TSBState",
@@ -97,7 +99,11 @@ __all__ = [
     "check_int",
 ]
 
-SEASONAL_KINDS = ("additive", "multiplicative")
+#: The form of a season: added to the level, or multiplying it.
+Seasonal = Literal["additive", "multiplicative"]
+SEASONAL_KINDS: tuple[Seasonal, ...] = ("additive", "multiplicative")
+#: How a seasonal index meets the level (and trend) in a forecast, per kind of season.
+APPLY_SEASON: dict[Seasonal, np.ufunc] = {"additive": np.add, "multiplicative": np.multiply}
 INIT_PERIODS = 10
 INIT_CYCLES = 4
 ALPHA_GRID = np.round(np.arange(1, 21) * 0.05, 2)
@@ -137,7 +143,7 @@ class SmoothingState:
 
 
 def initial_state(
-    y: np.ndarray, *, trend: bool, seasonal: str | None = None, season_length: int = 1
+    y: np.ndarray, *, trend: bool, seasonal: Seasonal | None = None, season_length: int = 1
 ) -> SmoothingState:
     """Heuristic state before the first period of ``y`` (see the module docstring)."""
     n_periods, n_skus = y.shape
@@ -160,15 +166,28 @@ def initial_state(
         level, slope = head.mean(axis=(0, 1)), zeros
     t = np.arange(1.0, cycles * m + 1).reshape(cycles, m, 1)
     line = level + slope * t
-    if seasonal == "additive":
-        season = (head - line).mean(axis=0)
-        season = season - season.mean(axis=0)
-    else:
-        ratio = np.where(line > _FLOOR, head / np.maximum(line, _FLOOR), 1.0)
-        season = ratio.mean(axis=0)
-        norm = season.mean(axis=0)
-        season = np.where(norm > _FLOOR, season / np.maximum(norm, _FLOOR), 1.0)
+    season = _INITIAL_SEASON[seasonal](head, line)
     return SmoothingState(level, slope if trend else None, season, zeros, 0)
+
+
+def _additive_indices(head: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Seasonal indices ``(m, n_skus)``: the mean deviation of the seasons ``head``
+    ``(cycles, m, n_skus)`` from the ``line`` through them, centred to sum 0."""
+    season = (head - line).mean(axis=0)
+    return season - season.mean(axis=0)
+
+
+def _multiplicative_indices(head: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Seasonal indices ``(m, n_skus)``: the mean ratio of the seasons ``head`` to the
+    ``line`` through them, normalised to average 1 (1 where the line is near 0)."""
+    ratio = np.where(line > _FLOOR, head / np.maximum(line, _FLOOR), 1.0)
+    season = ratio.mean(axis=0)
+    norm = season.mean(axis=0)
+    return np.where(norm > _FLOOR, season / np.maximum(norm, _FLOOR), 1.0)
+
+
+#: How the initial seasonal indices are read off the first seasons, per kind of season.
+_INITIAL_SEASON = {"additive": _additive_indices, "multiplicative": _multiplicative_indices}
 
 
 def _line(points: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -176,9 +195,35 @@ def _line(points: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray
     at time 0 and its slope (slope 0 and the mean for a single point)."""
     if points.shape[0] < 2:
         return points.mean(axis=0), np.zeros(points.shape[1])
-    tc = (times - times.mean())[:, None]
-    slope = (tc * (points - points.mean(axis=0))).sum(axis=0) / (tc * tc).sum()
+    centred = (times - times.mean())[:, None]
+    slope = (centred * (points - points.mean(axis=0))).sum(axis=0) / (centred * centred).sum()
     return points.mean(axis=0) - slope * times.mean(), slope
+
+
+@overload
+def smooth(
+    y: np.ndarray,
+    state: SmoothingState,
+    alpha: Any,
+    beta: Any = None,
+    gamma: Any = None,
+    *,
+    seasonal: Seasonal | None = None,
+    fitted: Literal[False] = False,
+) -> tuple[SmoothingState, None]: ...
+
+
+@overload
+def smooth(
+    y: np.ndarray,
+    state: SmoothingState,
+    alpha: Any,
+    beta: Any = None,
+    gamma: Any = None,
+    *,
+    seasonal: Seasonal | None = None,
+    fitted: Literal[True],
+) -> tuple[SmoothingState, np.ndarray]: ...
 
 
 def smooth(
@@ -188,7 +233,7 @@ def smooth(
     beta: Any = None,
     gamma: Any = None,
     *,
-    seasonal: str | None = None,
+    seasonal: Seasonal | None = None,
     fitted: bool = False,
 ) -> tuple[SmoothingState, np.ndarray | None]:
     """Run the recursion over the periods ``y`` ``(n_periods, n_skus)`` from ``state``.
@@ -222,8 +267,8 @@ def smooth(
     base, f, e, tmp, tmp2 = (np.empty(shape) for _ in range(5))
     if multiplicative:
         alpha_c, gamma_c = 1.0 - alpha, 1.0 - gamma
-    else:
-        alpha_beta = None if trend is None else alpha * beta
+    else:  # the trend's gain in the error-correction form (unused without a trend)
+        alpha_beta = alpha if trend is None else alpha * beta
     for t in range(y.shape[0]):
         yt = y[t]
         if trend is not None:
@@ -298,7 +343,11 @@ def parameter_grid(
 
 
 def grid_search(
-    y: np.ndarray, state: SmoothingState, grid: dict[str, np.ndarray], *, seasonal: str | None
+    y: np.ndarray,
+    state: SmoothingState,
+    grid: dict[str, np.ndarray],
+    *,
+    seasonal: Seasonal | None,
 ) -> tuple[dict[str, np.ndarray], SmoothingState]:
     """Smooth ``y`` from ``state`` at every grid point at once and keep, per SKU, the point
     with the least in-sample squared one-step error (the first one on ties). Returns the
@@ -466,8 +515,7 @@ class RecursiveForecaster(Forecaster):
 
     @property
     def n_skus_(self) -> int:
-        self._check_fitted()
-        return int(self._buffer.shape[1])
+        return int(self._fitted_buffer().shape[1])
 
     def _start(self, y: Any, exog: Any) -> np.ndarray:
         """Validate and store the history of ``fit``; returns it as a float array."""
@@ -481,26 +529,35 @@ class RecursiveForecaster(Forecaster):
     def _record(self, y_new: Any, exog: Any) -> np.ndarray:
         """Validate and append one period ``(n_skus,)``; returns it as ``(1, n_skus)``."""
         self._ignore_exog(exog)
-        self._check_fitted()
+        buffer = self._fitted_buffer()
         row = np.asarray(y_new, dtype=float).reshape(-1)
-        if row.shape[0] != self._buffer.shape[1]:
+        if row.shape[0] != buffer.shape[1]:
             raise ValueError(
                 f"{type(self).__name__}.update: got {row.shape[0]} SKUs, "
-                f"fitted on {self._buffer.shape[1]}"
+                f"fitted on {buffer.shape[1]}"
             )
         if not np.all(np.isfinite(row)):
             raise ValueError("demand holds NaN or infinite values")
-        if self.n_seen_ == self._buffer.shape[0]:
-            grown = np.empty((2 * self._buffer.shape[0], self._buffer.shape[1]))
-            grown[: self.n_seen_] = self._buffer
-            self._buffer = grown
-        self._buffer[self.n_seen_] = row
+        if self.n_seen_ == buffer.shape[0]:
+            grown = np.empty((2 * buffer.shape[0], buffer.shape[1]))
+            grown[: self.n_seen_] = buffer
+            self._buffer = buffer = grown
+        buffer[self.n_seen_] = row
         self.n_seen_ += 1
         return row[None, :]
 
-    def _check_fitted(self) -> None:
+    def _fitted_buffer(self) -> np.ndarray:
+        """The history buffer; a RuntimeError before ``fit``."""
         if self._buffer is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit first")
+        return self._buffer
+
+    def _fitted_history(self) -> np.ndarray:
+        """``history_`` of a fitted forecaster; a RuntimeError before ``fit``."""
+        return self._fitted_buffer()[: self.n_seen_]
+
+    def _check_fitted(self) -> None:
+        self._fitted_buffer()
 
     def _check_h(self, h: int, exog_future: Any) -> int:
         self._ignore_exog(exog_future)
@@ -511,7 +568,21 @@ class RecursiveForecaster(Forecaster):
         return Forecast(time=float(self.n_seen_), mean=mean, std=std, sum_std=sum_std)
 
 
-def check_rate(name: str, value: Any, *, optional: bool = False, zero: bool = False) -> Any:
+@overload
+def check_rate(
+    name: str, value: Any, *, optional: Literal[False] = False, zero: bool = False
+) -> float: ...
+
+
+@overload
+def check_rate(
+    name: str, value: Any, *, optional: Literal[True], zero: bool = False
+) -> float | None: ...
+
+
+def check_rate(
+    name: str, value: Any, *, optional: bool = False, zero: bool = False
+) -> float | None:
     """``value`` as a float in ``(0, 1]`` (``[0, 1]`` with ``zero``), or ``None`` when
     ``optional``; a ValueError naming ``forecaster.<name>`` otherwise."""
     if value is None and optional:

@@ -50,7 +50,7 @@ def test_policy_config_runs(policy, tmp_path):
 @pytest.mark.parametrize("forecaster", _names("forecaster"))
 def test_forecaster_config_drives_a_simulation(forecaster, tmp_path):
     # the networks: one fit per replication, of one epoch; this checks that the YAML
-    # drives a run (tests/forecasters/test_deep_forecasters.py checks what they learn)
+    # drives a run (tests/forecasters/test_deep.py checks what they learn)
     text = (CONF / f"forecaster/{forecaster}.yaml").read_text()
     deep = ["forecaster.epochs=1", "forecaster.refit_every=40"] if "epochs" in text else []
     res = _smoke(

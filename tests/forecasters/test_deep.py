@@ -1,5 +1,5 @@
-"""The global LSTM and GRU forecasters (forecasters/deep.py): contract, configs, lazy import,
-determinism, persistence, and that the LSTM learns a weekly season.
+"""The global recurrent forecasters' shared machinery (forecasters/deep.py): windows,
+validation split, calendar, spread, lazy import, parameters, determinism, persistence.
 
 Networks here are tiny (8-16 units, a few epochs, a few SKUs) so the file runs in well
 under a minute on two cores; TensorFlow's start-up (about 5 s) is paid once.
@@ -8,17 +8,13 @@ under a minute on two cores; TensorFlow's start-up (about 5 s) is paid once.
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
-from forecasters.base import check_forecaster
 from forecasters.deep import (
     DeepForecaster,
     calendar_features,
@@ -29,28 +25,19 @@ from forecasters.deep import (
 )
 from forecasters.gru import GRU
 from forecasters.lstm import LSTM
+from tests.forecasters.helpers import SMALL, deep_demand
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("tensorflow") is None, reason="TensorFlow is not installed"
 )
 
+
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = {"lookback": 14, "horizon": 7, "units": 8, "epochs": 3, "batch_size": 64}
-
-
-def _demand(n_skus: int = 6, n_periods: int = 100, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n_periods)[:, None]
-    level = rng.uniform(2, 40, n_skus)[None, :]
-    return rng.poisson(level * (1 + 0.4 * np.sin(2 * np.pi * t / 7))).astype(float)
 
 
 @pytest.fixture(scope="module")
 def fitted() -> LSTM:
-    return LSTM(**SMALL).fit(_demand())
-
-
-# --- pure helpers -----------------------------------------------------------------------
+    return LSTM(**SMALL).fit(deep_demand())
 
 
 def test_windows_read_lookback_then_predict_horizon():
@@ -82,9 +69,6 @@ def test_quantile_std_is_the_normal_std_for_normal_quantiles():
     levels = (0.1, 0.5, 0.9)
     q = np.array([[NormalDist(10, 3).inv_cdf(p) for p in levels]])
     np.testing.assert_allclose(quantile_std(q, levels), [3.0])
-
-
-# --- construction -----------------------------------------------------------------------
 
 
 def test_importing_the_modules_does_not_import_tensorflow():
@@ -124,34 +108,10 @@ def test_bad_parameters_are_named_in_the_error(key, value):
         LSTM(**{key: value})
 
 
-@pytest.mark.parametrize(("name", "cls"), [("lstm", LSTM), ("gru", GRU)])
-def test_yaml_instantiates_with_every_parameter_at_its_default(name, cls):
-    cfg = OmegaConf.load(ROOT / "conf" / "forecaster" / f"{name}.yaml")
-    assert cfg.pop("refit_every") == 91  # a simulation setting, not a model parameter
-    forecaster = instantiate(cfg)
-    assert type(forecaster) is cls
-    # every constructor parameter is a YAML key holding its default, one to one
-    defaults = {k: p.default for k, p in inspect.signature(cls).parameters.items()}
-    assert [k for k in cfg if k != "_target_"] == list(cls.param_names) == list(defaults)
-    assert forecaster.parameters() == defaults
-
-
 def test_fit_refuses_too_short_history():
     f = LSTM(**SMALL)
     with pytest.raises(ValueError, match=f"at least {f.min_history} periods"):
-        f.fit(_demand(n_periods=f.min_history - 1))
-
-
-# --- the contract -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cls", "loss"),
-    [(LSTM, "mse"), (GRU, "mse"), (LSTM, "pinball")],
-    ids=["LSTM-mse", "GRU-mse", "LSTM-pinball"],
-)
-def test_passes_check_forecaster(cls, loss):
-    check_forecaster(cls(**SMALL, loss=loss))
+        f.fit(deep_demand(n_periods=f.min_history - 1))
 
 
 def test_forecast_shapes_spread_and_time(fitted):
@@ -174,7 +134,7 @@ def test_long_horizons_roll_forward_recursively(fitted):
 
 
 def test_update_appends_without_training():
-    y = _demand()
+    y = deep_demand()
     f = LSTM(**SMALL).fit(y[:-1])
     weights = [w.copy() for w in f.model_.get_weights()]
     before = f.predict(7)
@@ -187,7 +147,7 @@ def test_update_appends_without_training():
 
 
 def test_fit_is_deterministic_and_the_seed_matters():
-    y = _demand(seed=3)
+    y = deep_demand(seed=3)
     a = LSTM(**SMALL).fit(y).predict(7)
     b = LSTM(**SMALL).fit(y.copy()).predict(7)
     c = LSTM(**SMALL, seed=1).fit(y).predict(7)
@@ -198,7 +158,7 @@ def test_fit_is_deterministic_and_the_seed_matters():
 
 @pytest.mark.parametrize("loss", ["mse", "pinball"])
 def test_save_and_load_give_identical_forecasts(tmp_path, loss):
-    y = _demand(n_periods=90)
+    y = deep_demand(n_periods=90)
     f = GRU(**SMALL, loss=loss).fit(y[:-1])
     f.save(tmp_path / "gru")
     g = DeepForecaster.load(tmp_path / "gru")
@@ -220,24 +180,5 @@ def test_tensorboard_logs_or_a_clear_error(tmp_path):
         with pytest.raises(ImportError, match="pip install tensorboard"):
             LSTM(tensorboard_dir=str(tmp_path))
         return
-    LSTM(**{**SMALL, "epochs": 1}, tensorboard_dir=str(tmp_path)).fit(_demand(n_periods=60))
+    LSTM(**{**SMALL, "epochs": 1}, tensorboard_dir=str(tmp_path)).fit(deep_demand(n_periods=60))
     assert list(tmp_path.glob("fit-60/train/events.out.tfevents.*"))
-
-
-# --- it learns --------------------------------------------------------------------------
-
-
-def test_lstm_learns_a_weekly_season_better_than_naive():
-    """20 SKUs x 400 periods of ``level (1 + 0.5 sin(2 pi t / 7))`` plus 10% noise: after a
-    few seconds of training the next 7 periods' MAE is well below the naive forecast's."""
-    rng = np.random.default_rng(1)
-    n_skus, n_periods = 20, 400
-    t = np.arange(n_periods + 7)[:, None]
-    level = rng.uniform(5, 50, n_skus)[None, :]
-    noise = rng.normal(0.0, 0.1, t.shape[:1] + (n_skus,)) * level
-    y = np.maximum(level * (1 + 0.5 * np.sin(2 * np.pi * t / 7)) + noise, 0.0)
-    history, future = y[:n_periods], y[n_periods:]
-    model = LSTM(lookback=28, horizon=7, units=16, epochs=5).fit(history)
-    mae = np.abs(model.predict(7).mean - future).mean()
-    naive = np.abs(history[-1] - future).mean()
-    assert mae < 0.8 * naive, (mae, naive)
