@@ -40,7 +40,7 @@ default) are columns known in advance for every period, history included. An
     zeros carries nothing);
 ``data``, or a column's name
     the columns of replayed data (``demand=replay``, ``demand=bakery``: holidays,
-    promotions, weather; :mod:`sim.replay`), all of them or the one named, per store and
+    promotions, weather; :mod:`sim.demand.replay`), all of them or the one named, per store and
     SKU (left out when the demand has none).
 
 Calendar columns are the same for every SKU, so without ``promotion`` the table is

@@ -743,7 +743,7 @@ class Distribution(Network):
     def bind_stores(self, labels: list[str] | None) -> None:
         """``stores: auto`` or ``from_data``: one store node per store of replayed data
         (``store<label>``); a number must match the data's store count."""
-        from sim.replay import store_node_name
+        from sim.demand.replay import store_node_name
 
         setting = self.stores_setting
         if labels is None:

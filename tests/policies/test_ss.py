@@ -23,8 +23,8 @@ from policies.base_stock import BaseStock
 from policies.optimal.finite_horizon import period_pmfs
 from policies.ss import SS, PeriodSS, horizon_levels, optimal_ss, solve_horizon
 from sim import demand as dm
+from sim.demand.replay import Replay
 from sim.network import Costs, Single
-from sim.replay import Replay
 from sim.runner import Scenario, prepare, simulate
 from tests.conftest import run_cli
 

@@ -9,7 +9,7 @@ from numbers import Integral
 import numpy as np
 import pytest
 
-from sim.checks import check_int, is_int, is_number
+from sim.checks import Section, check_int, is_int, is_number, is_whole
 
 # (value, is_int(value), is_int(value, 1), is_number(value))
 TABLE = [
@@ -78,6 +78,45 @@ def test_check_int():
         with pytest.raises(ValueError) as info:
             check_int("net.stages", bad, 1)
         assert str(info.value) == f"net.stages(={bad!r}) must be an integer >= 1"
+
+
+@pytest.mark.parametrize(
+    ("value", "whole", "whole_from_1"),
+    [
+        (3, True, True),
+        (3.0, True, True),  # unlike is_int: counts and periods take whole floats
+        (np.int64(0), True, False),
+        (np.float32(2.0), True, True),
+        (2.5, False, False),
+        (-1, True, False),
+        (True, False, False),
+    ],
+)
+def test_is_whole(value, whole, whole_from_1):
+    assert is_whole(value) is whole
+    assert is_whole(value, 1) is whole_from_1
+
+
+def test_is_whole_lets_int_refuse_what_it_cannot_convert():
+    with pytest.raises(ValueError):
+        is_whole(math.nan)
+    with pytest.raises(ValueError):
+        is_whole("x")
+
+
+def test_section_names_itself_in_every_message():
+    demand, lead_time = Section("demand"), Section("lead_time")
+    assert demand.positive("mean", [1.0, 2.0]).tolist() == [1.0, 2.0]
+    assert lead_time.non_negative("mean", 0).ndim == 0
+    assert _message(demand.positive, "mean", [1, -2]) == "demand mean[1](=-2) must be > 0"
+    assert _message(lead_time.non_negative, "shift", -1) == "lead_time shift(=-1) must be >= 0"
+    assert _message(demand.array, "mean", None) == (
+        "demand mean(=None) must be a number or a list of numbers"
+    )
+    assert demand.per_sku("mean", np.array(2.0), 3).tolist() == [2.0, 2.0, 2.0]
+    assert _message(lead_time.per_sku, "value", np.array([1.0, 2.0]), 3).startswith(
+        "lead_time value has 2 per-SKU values but the network has n_skus=3"
+    )
 
 
 # ----------------------------------------------------------------- the sites, word for word

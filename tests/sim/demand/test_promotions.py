@@ -1,15 +1,15 @@
-"""Planned promotions in the demand model: the plan (counter-based, the same for any block
-of periods, negative ones included), its frequency and duration, the lift of demand, and
-the separation of random streams. Tolerances as in ``test_demand.py`` (Z = 5 standard
-errors); seeds are fixed."""
+"""Planned promotions in the demand model (sim.demand.promotions): the plan
+(counter-based, the same for any block of periods, negative ones included), its frequency
+and duration, the lift of demand, and the separation of random streams. Tolerances as in
+``helpers.py`` (Z = 5 standard errors); seeds are fixed."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 
-from sim.demand import Intermittent, NegativeBinomial, Poisson, counter_uniform, population_summary
+from sim.demand import Intermittent, NegativeBinomial, Poisson
+from sim.demand.base import population_summary
 from sim.rng import Streams
 from tests.sim.moments import Z, assert_mean
 
@@ -99,17 +99,6 @@ def test_the_plan_has_its_own_stream():
     assert not np.array_equal(other.base_mean(), promo.base_mean())
     another_run = ready(Poisson(mean=5.0, mean_spread=0.5, promotions=PLAN), n_skus=30, seed=2)
     assert not np.array_equal(another_run.promotions(0, 100), promo.promotions(0, 100))
-
-
-def test_counter_uniforms_are_uniform_and_independent_of_their_neighbours():
-    u = counter_uniform(12345, np.arange(-500, 500), 200)
-    assert u.min() >= 0 and u.max() < 1
-    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-4
-    n = u[1:].size
-    for a, b in ((u[1:], u[:-1]), (u[:, 1:], u[:, :-1])):  # next period, next SKU
-        r = np.corrcoef(a.ravel(), b.ravel())[0, 1]
-        assert abs(r) < Z / np.sqrt(n)
-    assert not np.array_equal(counter_uniform(12346, np.arange(10), 5), u[500:510, :5])
 
 
 def test_population_summary_lists_the_share_of_promotion_periods():

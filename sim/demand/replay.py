@@ -48,21 +48,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from sim.checks import is_int
 from sim.cleaning import CleaningSettings, SalesHistory, load_sales
-from sim.demand import DemandModel
+from sim.demand.base import DemandModel
 
 __all__ = ["Replay", "Bakery", "store_node_name", "RESAMPLE_MODES", "OBSERVED_MODES", "BAKERY_PATH"]
 
-RESAMPLE_MODES = ("auto", "exact", "blocks")
-OBSERVED_MODES = ("lagged", "known")
+#: How replications meet the future: as it was, or resampled in blocks (the module docstring)
+ResampleMode = Literal["auto", "exact", "blocks"]
+#: How an observed (not planned) data column reaches forecasters
+ObservedMode = Literal["lagged", "known"]
+RESAMPLE_MODES: tuple[ResampleMode, ...] = get_args(ResampleMode)
+OBSERVED_MODES: tuple[ObservedMode, ...] = get_args(ObservedMode)
 #: The bakery chain shipped with Stocklab (``sim/datasets/README.md``).
-BAKERY_PATH = str(Path(__file__).parent / "datasets" / "bakery.parquet")
+BAKERY_PATH = str(Path(__file__).parents[1] / "datasets" / "bakery.parquet")
 #: Lookahead beyond the horizon covered by a replication's block plan (forecasts of the
 #: last periods ask for regressors of the periods after them).
 LOOKAHEAD = 400
@@ -86,10 +90,10 @@ class Replay(DemandModel):
         exog: Sequence[str] | str = "auto",
         cleaning: Mapping[str, Any] | None = None,
         start: str | None = None,
-        resample: str = "auto",
+        resample: ResampleMode = "auto",
         block: int | None = None,
         observed: Sequence[str] | None = None,
-        observed_as: str = "lagged",
+        observed_as: ObservedMode = "lagged",
         shelf_life: Any = None,
     ) -> None:
         super().__init__(shelf_life=shelf_life)
@@ -117,9 +121,9 @@ class Replay(DemandModel):
         self.history: SalesHistory = load_sales(
             path, columns=columns, freq=freq, duplicates=duplicates, exog=exog, cleaning=settings
         )
-        h = self.history
-        self._pooled = h.pooled()
-        self.daily = h.freq == "D"
+        history = self.history
+        self._pooled = history.pooled()
+        self.daily = history.freq == "D"
         default_block = 28 if self.daily else 4
         if block is None:
             block = default_block
@@ -132,15 +136,15 @@ class Replay(DemandModel):
         self.block = int(block)
         self.resample = resample
         observed = list(observed or [])
-        unknown = [c for c in observed if c not in h.exog]
+        unknown = [c for c in observed if c not in history.exog]
         if unknown:
             raise ValueError(
                 f"demand.observed(={observed}): {unknown[0]!r} is not a column of {path}; "
-                f"its exogenous columns are {', '.join(h.exog) or 'none'}"
+                f"its exogenous columns are {', '.join(history.exog) or 'none'}"
             )
         self.observed = tuple(observed)
         self.observed_as = observed_as
-        self.start_date = None
+        self.start_date: pd.Timestamp | None = None
         if start is not None:
             try:
                 self.start_date = pd.Timestamp(str(start))
@@ -180,20 +184,20 @@ class Replay(DemandModel):
 
     def bind_run(self, horizon: int, replications: int) -> None:
         """Fix the split and the resampling for a run of ``horizon`` periods."""
-        T = len(self.history.dates)
+        n_dates = len(self.history.dates)
         if self.start_date is None:
-            if horizon >= T:
+            if horizon >= n_dates:
                 raise ValueError(
                     f"horizon(={horizon}) leaves no history before it in {self.path} "
-                    f"({T} periods); set a shorter horizon or demand.start"
+                    f"({n_dates} periods); set a shorter horizon or demand.start"
                 )
-            origin = T - horizon
+            origin = n_dates - horizon
         else:
             origin = self._start_index(self.start_date)
         mode = self.resample
         if mode == "auto":
             mode = "exact" if replications == 1 else "blocks"
-        available = T - origin
+        available = n_dates - origin
         if mode == "exact" and horizon > available:
             start = self.history.dates[origin].date()
             raise ValueError(
@@ -239,9 +243,9 @@ class Replay(DemandModel):
             self._store_of_node = {names[0]: None}  # pooled
             return
         by_name = {}
-        for s, label in enumerate(labels):
-            by_name[label] = s
-            by_name[store_node_name(label)] = s
+        for store, label in enumerate(labels):
+            by_name[label] = store
+            by_name[store_node_name(label)] = store
         if all(n in by_name for n in names) and len({by_name[n] for n in names}) == len(names):
             if len(names) != len(labels):
                 raise ValueError(
@@ -268,34 +272,42 @@ class Replay(DemandModel):
 
     # -- DemandModel contract
     def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
-        K = len(self.history.skus)
-        if n_skus != K:
-            raise ValueError(f"n_skus(={n_skus}) must equal the {K} SKUs of {self.path}")
+        n_data_skus = len(self.history.skus)
+        if n_skus != n_data_skus:
+            raise ValueError(f"n_skus(={n_skus}) must equal the {n_data_skus} SKUs of {self.path}")
         return self._moments(None)[0]
 
-    def _draw(self, rng, mult, n_periods):  # pragma: no cover - sample() is overridden
+    def _draw(
+        self, rng: np.random.Generator, mult: np.ndarray | None, n_periods: int
+    ) -> np.ndarray:  # pragma: no cover - sample() is overridden
         raise NotImplementedError
 
     def _std_at(self, level: np.ndarray) -> np.ndarray:
         return self._moments(None)[1] * level
 
-    def setup(self, n_skus, rng, promotions_rng=None) -> None:
+    def setup(
+        self,
+        n_skus: int,
+        rng: np.random.Generator,
+        promotions_rng: np.random.Generator | None = None,
+    ) -> None:
+        """The per-SKU moments of the history before ``start`` (no draws; no modulation)."""
         self._base = self._draw_population(int(n_skus), rng)
         self._level = np.ones(int(n_skus))
 
-    def _block(self, store: int | None) -> np.ndarray:
+    def _store_demand(self, store: int | None) -> np.ndarray:
         """Demand (T, K) of one store, or of all stores pooled (summed once, on loading)."""
         return self._pooled if store is None else self.history.demand[:, store, :]
 
     def _moments(self, store: int | None) -> tuple[np.ndarray, np.ndarray]:
-        past = self._block(store)[: self.origin]
+        past = self._store_demand(store)[: self.origin]
         std = past.std(axis=0, ddof=1) if past.shape[0] > 1 else np.zeros(past.shape[1])
         return past.mean(axis=0), std
 
-    def moments_at(self, node) -> tuple[np.ndarray, np.ndarray]:
+    def moments_at(self, node: Any) -> tuple[np.ndarray, np.ndarray]:
         mean, std = self._moments(self._store_of_node.get(node.name))
-        w = node.demand_weight
-        return mean * w, std * w
+        weight = node.demand_weight
+        return mean * weight, std * weight
 
     def mean(self) -> np.ndarray:
         return self._moments(None)[0]
@@ -304,24 +316,24 @@ class Replay(DemandModel):
         return self._moments(None)[1] * weight
 
     def mean_path(self, start: int, n_periods: int) -> np.ndarray:
-        return self._rows(self._block(None), start, n_periods)
+        return self._rows(self._store_demand(None), start, n_periods)
 
     def begin_replication(self, rng: np.random.Generator) -> None:
         """Draw the replication's block plan (shared by all stores and SKUs)."""
         if not self._blocks:
             self._plan = None
             return
-        T, origin, b = len(self.history.dates), self.origin, self.block
-        positions = np.arange(origin, T - b + 1)
+        n_dates, origin, block = len(self.history.dates), self.origin, self.block
+        positions = np.arange(origin, n_dates - block + 1)
         if self.daily:
             positions = positions[(positions - origin) % 7 == 0]
-        n_blocks = -(-(self._horizon + LOOKAHEAD) // b)
+        n_blocks = -(-(self._horizon + LOOKAHEAD) // block)
         starts = rng.choice(positions, size=n_blocks)
-        self._plan = (starts[:, None] + np.arange(b)[None, :]).reshape(-1)
+        self._plan = (starts[:, None] + np.arange(block)[None, :]).reshape(-1)
 
     def _index(self, periods: np.ndarray, *, clip: bool) -> np.ndarray:
         """Data rows of simulation ``periods`` (history as it was; the future as replayed)."""
-        T = len(self.history.dates)
+        n_dates = len(self.history.dates)
         rows = self.origin + periods
         if self._plan is not None:
             ahead = periods >= 0
@@ -332,27 +344,31 @@ class Replay(DemandModel):
                 f"{self.path} ({self.origin} periods before demand.start)"
             )
         if clip:
-            return np.minimum(rows, T - 1)
-        if rows.size and rows.max() >= T:
+            return np.minimum(rows, n_dates - 1)
+        if rows.size and rows.max() >= n_dates:
             raise ValueError(
                 f"horizon: period {int(periods.max())} lies after the last date of {self.path}"
             )
         return rows
 
-    def _rows(self, block: np.ndarray, start: int, n_periods: int) -> np.ndarray:
-        return block[self._index(np.arange(start, start + n_periods), clip=False)]
+    def _rows(self, demand: np.ndarray, start: int, n_periods: int) -> np.ndarray:
+        return demand[self._index(np.arange(start, start + n_periods), clip=False)]
 
-    def sample(self, rng, start, n_periods, weight: float = 1.0) -> np.ndarray:
-        out = self._rows(self._block(None), start, n_periods)
+    def sample(
+        self, rng: np.random.Generator, start: int, n_periods: int, weight: float = 1.0
+    ) -> np.ndarray:
+        out = self._rows(self._store_demand(None), start, n_periods)
         return out * weight if weight != 1.0 else out
 
-    def sample_at(self, node, rng, start: int, n_periods: int) -> np.ndarray:
+    def sample_at(
+        self, node: Any, rng: np.random.Generator, start: int, n_periods: int
+    ) -> np.ndarray:
         store = self._store_of_node.get(node.name)
-        out = self._rows(self._block(store), start, n_periods)
-        w = node.demand_weight
-        return out * w if w != 1.0 else out
+        out = self._rows(self._store_demand(store), start, n_periods)
+        weight = node.demand_weight
+        return out * weight if weight != 1.0 else out
 
-    def exog_table(self, names: Sequence[str], start: int, n_periods: int, node) -> np.ndarray:
+    def exog_table(self, names: Sequence[str], start: int, n_periods: int, node: Any) -> np.ndarray:
         """The data columns ``names`` of periods ``start .. start + n_periods - 1`` at
         ``node``: ``(n_periods, n_skus, len(names))``; pooled nodes average the stores. An
         observed column used ``lagged`` holds the previous period's value (the first period
@@ -363,23 +379,24 @@ class Replay(DemandModel):
         for name in names:
             lagged = name in self.observed and self.observed_as == "lagged"
             at = np.maximum(periods - 1, -self.origin) if lagged else periods
-            values = self.history.exog[name]  # (T, S, K)
-            block = values.mean(axis=1) if store is None else values[:, store, :]
-            cols.append(block[self._index(at, clip=True)])
+            values = self.history.exog[name]  # (dates, stores, SKUs)
+            at_node = values.mean(axis=1) if store is None else values[:, store, :]
+            cols.append(at_node[self._index(at, clip=True)])
         return np.stack(cols, axis=-1)
 
     def series_exog(self, names: Sequence[str]) -> np.ndarray:
         """The data columns ``names`` of every data period and (store, SKU) series,
         store-major: ``(T, n_stores * n_skus, len(names))``; observed columns used ``lagged``
         hold the previous period's value (the first period its own)."""
-        T, S, K = self.history.demand.shape
+        n_dates, n_stores, n_skus = self.history.demand.shape
+        n_series = n_stores * n_skus
         cols = []
         for name in names:
             values = self.history.exog[name]
             if name in self.observed and self.observed_as == "lagged":
                 values = np.concatenate([values[:1], values[:-1]])
-            cols.append(values.reshape(T, S * K))
-        return np.stack(cols, axis=-1) if cols else np.empty((T, S * K, 0))
+            cols.append(values.reshape(n_dates, n_series))
+        return np.stack(cols, axis=-1) if cols else np.empty((n_dates, n_series, 0))
 
     def _columns(self) -> dict[str, np.ndarray]:
         mean, std = self._moments(None)

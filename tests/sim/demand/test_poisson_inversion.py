@@ -1,10 +1,10 @@
-"""Counter-based uniforms and exact Poisson inversion (sim.sampling).
+"""Exact Poisson inversion (sim.demand.poisson_inversion).
 
 Three kinds of checks: layout independence (a SKU's draws do not depend on the SKUs
-sampled with it, nor on chunk sizes); exactness against the definition of inversion,
-``F(x - 1) <= u < F(x)`` with SciPy's ``pdtr`` as ``F``; and the distribution of the draws
-(moments within 4 standard errors, a chi-square goodness of fit). Seeds are fixed, so the
-suite is deterministic.
+sampled with it; chunk sizes: test_poisson_table.py); exactness against the definition of
+inversion, ``F(x - 1) <= u < F(x)`` with SciPy's ``pdtr`` as ``F``; and the distribution of
+the draws (moments within 4 standard errors, a chi-square goodness of fit). Seeds are
+fixed, so the suite is deterministic.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from sim import poisson_table, sampling
-from sim.demand import TABLE_TAIL, InversionTable, counter_uniform
-from sim.sampling import counter_uniforms, poisson_inverse, poisson_window
+from sim.demand.poisson_inversion import poisson_inverse, poisson_window
+from sim.demand.sampling import TABLE_TAIL, InversionTable
 
-#: Means covering the table path (tiny to TABLE_MAX_MEAN) and the search path above it.
 MEANS = np.array(
     [0.0, 1e-6, 0.05, 0.3, 1.0, 4.0, 9.7, 25.0, 81.5, 100.0, 5e3, 1e4, 2e4, 1e6, 1e9, 1e10]
 )
-#: Relative allowance for the rounding of the CDF (pdtr itself is accurate to ~1e-15).
+
+
 CDF_SLACK = 1e-12
+
+
 Z = 4.0
 
 
@@ -47,50 +48,6 @@ def assert_inverts(x: np.ndarray, mean: np.ndarray, u: np.ndarray) -> None:
     assert not bad.any(), (mean[bad], u[bad], x[bad])
 
 
-# --------------------------------------------------------------------------- uniforms
-
-
-@pytest.mark.parametrize(
-    ("key", "periods", "n_skus"),
-    [
-        (0, [0], 1),
-        (7, np.arange(5), 3),
-        (2**64 - 1, [3, 10, 10**6], 17),
-        (42, np.arange(365), 1000),
-        (3, np.arange(3), 70_000),
-    ],
-)
-def test_counter_uniforms_equal_demand_counter_uniform(key, periods, n_skus):
-    periods = np.asarray(periods)
-    got = counter_uniforms(key, periods, np.arange(n_skus))
-    assert got.shape == (len(periods), n_skus) and got.dtype == np.float64
-    np.testing.assert_array_equal(got, counter_uniform(key, periods, n_skus))
-    assert got.min() >= 0 and got.max() < 1
-
-
-def test_counter_uniforms_column_is_the_same_in_any_block():
-    periods = np.arange(30)
-    block = counter_uniforms(5, periods, np.arange(1000, 1100))
-    for offset in (0, 1, 37, 99):
-        alone = counter_uniforms(5, periods, np.array([1000 + offset]))
-        np.testing.assert_array_equal(alone[:, 0], block[:, offset])
-    order = np.random.default_rng(0).permutation(100)
-    np.testing.assert_array_equal(counter_uniforms(5, periods, 1000 + order), block[:, order])
-    assert not np.array_equal(counter_uniforms(6, periods, np.arange(1000, 1100)), block)
-
-
-@pytest.mark.parametrize(
-    ("key", "periods", "skus"),
-    [(-1, [0], [0]), (2**64, [0], [0]), (0, [0.5], [0]), (0, [0], [[0]])],
-)
-def test_counter_uniforms_rejects_bad_counters(key, periods, skus):
-    with pytest.raises(ValueError, match="key|periods|skus"):
-        counter_uniforms(key, np.asarray(periods), np.asarray(skus))
-
-
-# --------------------------------------------------------------------------- windows
-
-
 def test_window_leaves_out_less_than_1e17_each_side():
     mean = np.geomspace(1e-8, 1e10, 4000)
     lo, width = poisson_window(mean)
@@ -98,9 +55,6 @@ def test_window_leaves_out_less_than_1e17_each_side():
     assert np.all(special.pdtrc(hi, mean) < 1e-17)
     assert np.all(np.where(lo > 0, special.pdtr(lo - 1, mean), 0.0) < 1e-17)
     assert np.all((lo <= mean) & (mean <= hi))
-
-
-# --------------------------------------------------------------------------- exactness
 
 
 def test_stationary_draws_invert_the_cdf():
@@ -137,9 +91,6 @@ def test_stationary_draws_equal_demand_inversion_table():
     np.testing.assert_array_equal(got, expected)
 
 
-# --------------------------------------------------------------------------- layout
-
-
 def batches(n: int, rng: np.random.Generator) -> list[np.ndarray]:
     order = rng.permutation(n)
     cuts = np.sort(rng.choice(np.arange(1, n), size=5, replace=False))
@@ -164,25 +115,6 @@ def test_a_column_is_drawn_the_same_in_any_batch(per_element):
     for rows in (slice(0, 1), slice(13, 60)):  # blocks of periods too
         part = mean[rows] if per_element else mean
         np.testing.assert_array_equal(poisson_inverse(part, u[rows]), together[rows])
-
-
-def test_draws_do_not_depend_on_chunk_sizes(monkeypatch):
-    rng = np.random.default_rng(9)
-    mean = np.concatenate([MEANS, np.exp(np.log(30) + 1.5 * rng.standard_normal(300))])
-    u = uniforms((50, mean.size), seed=10)
-    expected = poisson_inverse(mean, u)
-    monkeypatch.setattr(sampling, "BLOCK_DRAWS", 333)
-    for group in (1, 7, 1000):  # columns whose tables are built together
-        monkeypatch.setattr(poisson_table, "GROUP", group)
-        np.testing.assert_array_equal(poisson_inverse(mean, u), expected)
-    per_element = np.broadcast_to(mean, u.shape)
-    monkeypatch.setattr(sampling, "BLOCK_DRAWS", 1 << 20)
-    reference = poisson_inverse(per_element, u)
-    monkeypatch.setattr(sampling, "BLOCK_DRAWS", 333)
-    np.testing.assert_array_equal(poisson_inverse(per_element, u), reference)
-
-
-# --------------------------------------------------------------------------- distribution
 
 
 def assert_poisson_moments(x: np.ndarray, mean: float) -> None:
@@ -212,9 +144,6 @@ def test_chi_square_goodness_of_fit_mean_4():
     expected = stats.poisson.pmf(support, 4.0)
     expected[-1] = stats.poisson.sf(11, 4.0)
     assert stats.chisquare(observed, expected * x.size).pvalue > 1e-3
-
-
-# --------------------------------------------------------------------------- validation
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,10 @@
-"""Layout-independent random demand: counter-based uniforms and exact Poisson inversion.
+"""Layout-independent Poisson demand: exact inversion of one uniform per draw.
 
-A simulation of a million SKUs runs them in blocks. The helpers here make every draw a
-pure function of its own SKU, so the results are identical bit for bit whatever the block
-size, the block boundaries or the order in which blocks are processed.
+A simulation of a million SKUs runs them in blocks. With counter-based uniforms
+(:func:`sim.demand.sampling.counter_uniforms`) the inversion here makes every draw a pure
+function of its own SKU, so the results are identical bit for bit whatever the block size,
+the block boundaries or the order in which blocks are processed.
 
-``counter_uniforms``
-    Counter-based uniforms (Salmon, Moraes, Dror & Shaw 2011, "Parallel random numbers:
-    as easy as 1, 2, 3"): the uniform of ``(period, SKU)`` is a hash of the run key and
-    the pair, SplitMix64's finaliser (Steele, Lea & Flood 2014) applied twice. The same
-    formula as :func:`sim.demand.counter_uniform`, for any set of SKU indices.
 ``poisson_inverse``
     Inversion (Devroye 1986, Sec. III.2): the draw for a uniform ``u`` is the smallest
     ``x >= 0`` with ``u < F(x; mean)``, so demand is monotone in ``u`` (tight common random
@@ -23,7 +19,7 @@ size, the block boundaries or the order in which blocks are processed.
     (the regularised incomplete gamma function); the few draws that miss it (by more than
     a step for u in the far tails) are bracketed by doubling steps, then bisected.
 
-Table CDFs are computed per SKU (:mod:`sim.poisson_table`, compiled by numba: the running
+Table CDFs are computed per SKU (:mod:`sim.demand.poisson_table`, compiled by numba: the running
 product of the pmf ratios ``mean / x`` from the window start, its running sum, division by
 the window total, plus the mass below the window ``pdtr(lo - 1, mean)`` so that tiny ``u``
 are inverted accurately too), never scaled or offset by anything that depends on the other
@@ -46,7 +42,6 @@ from scipy import special
 __all__ = [
     "TABLE_MAX_MEAN",
     "WINDOW_SIGMAS",
-    "counter_uniforms",
     "poisson_inverse",
     "poisson_window",
 ]
@@ -60,50 +55,6 @@ WINDOW_SIGMAS = 9.0
 TABLE_MAX_MEAN = 1e4
 #: Most draws searched at once (the exact search's chunks stay in cache).
 BLOCK_DRAWS = 1 << 18
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
-_UNIT = 2.0**-53
-_TILE = 1 << 16  # uniforms hashed at once
-
-
-# --------------------------------------------------------------------------- uniforms
-
-
-def _mix64(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser, in place on a uint64 array (arithmetic wraps mod 2**64)."""
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
-    return z
-
-
-def _counters(name: str, values: np.ndarray) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim != 1 or not (arr.dtype.kind in "iu" or arr.size == 0):
-        raise ValueError(f"{name}(={values!r}) must be a 1-D array of integers")
-    return arr.astype(np.int64).view(np.uint64)
-
-
-def counter_uniforms(key: int, periods: np.ndarray, skus: np.ndarray) -> np.ndarray:
-    """Uniforms on [0, 1), shape ``(len(periods), len(skus))``: a pure function of
-    ``(key, period, sku)``, so a SKU's column is the same in any block of SKUs.
-    Equals :func:`sim.demand.counter_uniform` for ``skus = arange(n_skus)``."""
-    if not 0 <= key < 2**64:
-        raise ValueError(f"key(={key}) must be in [0, 2**64)")
-    row = _mix64(np.uint64(key) + _GOLDEN * _counters("periods", periods))
-    col = _GOLDEN * (_counters("skus", skus) + np.uint64(1))
-    out = np.empty((row.size, col.size))
-    # Hash in cache-sized tiles: 3-4x faster than whole-array passes.
-    n_cols = min(col.size, _TILE) or 1
-    n_rows = max(1, _TILE // n_cols)
-    for r in range(0, row.size, n_rows):
-        for c in range(0, col.size, n_cols):
-            bits = row[r : r + n_rows, None] ^ col[None, c : c + n_cols]
-            _mix64(bits)
-            bits >>= np.uint64(11)
-            np.multiply(bits, _UNIT, out=out[r : r + n_rows, c : c + n_cols])
-    return out
 
 
 # --------------------------------------------------------------------------- Poisson
@@ -192,7 +143,7 @@ def _guide_cells(width: np.ndarray) -> np.ndarray:
 
 def _sample_tables(mean: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
     """Table path for the columns of ``u`` (all with means <= TABLE_MAX_MEAN)."""
-    from sim.poisson_table import invert_tables  # numba: imported where tables are used
+    from sim.demand.poisson_table import invert_tables  # numba: imported where tables are used
 
     lo, width = poisson_window(mean)
     below = np.zeros_like(mean)

@@ -1,4 +1,4 @@
-"""The table path of :func:`sim.sampling.poisson_inverse`, compiled by numba.
+"""The table path of :func:`sim.demand.poisson_inversion.poisson_inverse`, compiled by numba.
 
 Per SKU column: the CDF table over its window, then, for each of its periods, the
 smallest point ``x`` with ``u < cdf[x]``, found from a guide table (Chen & Asau 1974) and a

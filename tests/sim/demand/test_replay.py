@@ -1,5 +1,5 @@
-"""Replayed demand (sim/replay.py): exact replay, stores as nodes, the block bootstrap, the
-date split, and no look-ahead for forecasters on replayed data."""
+"""Replayed demand (sim/demand/replay.py): exact replay, stores as nodes, the block
+bootstrap, the date split, and no look-ahead for forecasters on replayed data."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from policies.base_stock import BaseStock
 from policies.forecast_order_up_to import ForecastOrderUpTo
 from sim.demand import Poisson
+from sim.demand.replay import Bakery, Replay
 from sim.forecasting import ForecastSettings
 from sim.network import Costs, Distribution, Single
-from sim.replay import Bakery, Replay
 from sim.runner import Scenario, simulate
 from tests.test_forecasting import WindowMean
 
