@@ -55,6 +55,7 @@ from experiments.aggregate import (  # noqa: E402
     describe,
     load_metrics,
 )
+from experiments.formatting import format_value  # noqa: E402
 from experiments.network_plot import draw_bullwhip, draw_network, network_layout  # noqa: E402
 
 __all__ = [
@@ -640,15 +641,8 @@ def fig_leaderboard(relative: pd.DataFrame) -> bytes:
 
 # ----------------------------------------------------------------------------- tables
 def _fmt(x: Any, digits: int = 4) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if isinstance(x, bool | np.bool_):
-        return "yes" if x else "no"
-    if isinstance(x, int | np.integer):
-        return str(int(x))
-    if isinstance(x, float | np.floating):
-        return f"{x:.{digits}g}"
-    return str(x)
+    """A table cell or a number in a sentence, in words (:func:`format_value`)."""
+    return format_value(x, digits, words=True)
 
 
 def _with_ci(df: pd.DataFrame, kpi: str) -> list[str]:

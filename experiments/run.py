@@ -58,6 +58,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 import sim
 from experiments.aggregate import RUN_SETTINGS
+from experiments.formatting import format_value
 from policies.base import Policy
 from sim.checks import is_number
 from sim.forecasting import ForecastSettings
@@ -297,12 +298,6 @@ def _forecasting(cfg: DictConfig):
     return _instantiate("forecaster", OmegaConf.create(values)), settings
 
 
-def _fmt(x: float | None, digits: int = 6) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    return f"{x:.{digits}g}"
-
-
 def _describe(value: Any) -> str:
     if (
         isinstance(value, list)
@@ -334,8 +329,8 @@ def format_kpis(result: RunResult, n_skus: int) -> str:
         k = result.kpis[name]
         per_sku = ""
         if name.endswith("_cost") or name.startswith("avg_") or name == "cost_per_period":
-            per_sku = _fmt(k["mean"] / n_skus)
-        rows.append((name, _fmt(k["mean"]), _fmt(k["ci95"], 3), per_sku))
+            per_sku = format_value(k["mean"] / n_skus)
+        rows.append((name, format_value(k["mean"]), format_value(k["ci95"], 3), per_sku))
     return _table(rows)
 
 
@@ -350,7 +345,7 @@ def format_nodes(result: RunResult, max_rows: int = 12) -> str:
     rows = [("node", *NODE_COLUMNS)]
     for name in shown:
         k = result.nodes[name]
-        rows.append((name, *(_fmt(k[c]["mean"]) for c in NODE_COLUMNS)))
+        rows.append((name, *(format_value(k[c]["mean"]) for c in NODE_COLUMNS)))
     rest = names[len(shown) :]
     if rest:
         cells = []
@@ -360,9 +355,9 @@ def format_nodes(result: RunResult, max_rows: int = 12) -> str:
             if not values:
                 cells.append("-")
             elif c in ("fill_rate", "bullwhip"):
-                cells.append(_fmt(float(np.mean(values))))
+                cells.append(format_value(float(np.mean(values))))
             else:
-                cells.append(_fmt(float(np.sum(values))))
+                cells.append(format_value(float(np.sum(values))))
         rows.append((f"{len(rest)} more", *cells))
     return _table(rows)
 
@@ -804,7 +799,7 @@ def _job(cfg: DictConfig, out_dir: Path, sweeping: bool) -> float:
     value = objective(result.kpis, target, penalty)
     if target is not None:
         fill = result.kpis["fill_rate"]["mean"]
-        say(f"objective: {value:.6g} (fill rate {_fmt(fill, 4)}, target {target:g})")
+        say(f"objective: {value:.6g} (fill rate {format_value(fill, 4)}, target {target:g})")
     return value
 
 

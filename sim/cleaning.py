@@ -631,7 +631,7 @@ def clean_sales(table: SalesTable, settings: CleaningSettings = CleaningSettings
         row = int(np.flatnonzero(rows_per_cell[cell] > 1)[0])
         raise ValueError(
             f"{table.source}: several rows for store {frame['store'].iat[row]!r}, sku "
-            f"{frame['sku'].iat[row]!r}, date {frame['date'].iat[row].date()}; "
+            f"{frame['sku'].iat[row]!r}, date {frame['date'].dt.date.iat[row]}; "
             f"read it with demand.duplicates=sum"
         )
     shape2 = (periods, n_series)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from policies.base import Policy, take_columns
-from sim.engine import NodeTrace, PeriodicSimulation, SimulationOutput
+from sim.engine import PeriodicSimulation, SimulationOutput
 from sim.rng import Streams
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ def _coupled(scenario: Scenario, policies: list[Policy]) -> str | None:
     """What ties a run's columns together or draws during the run (None: nothing)."""
     net = scenario.network
     top = net.topology
-    if scenario.review != "periodic":
-        return "continuous review steps through events, one replication at a time"
+    if scenario.review_mode.columns_obstacle is not None:
+        return scenario.review_mode.columns_obstacle
     if scenario.forecaster is not None:
         return "forecasters are fitted per replication"
     if scenario.disruption is not None:
@@ -148,7 +148,7 @@ def build_simulation(
         warmup=warmup,
         initial_on_hand=initial,
         shelf_life=shelf_life,
-        discounts=scenario.costs.discounts,
+        discounts=scenario.costs.price_schedule,
         **options,
     )
 
@@ -168,8 +168,8 @@ def side_by_side(
     :func:`side_by_side_obstacle` first."""
     n, width = scenario.n_skus, len(reps)
     columns = np.tile(np.arange(n), width)
-    taken = [take_columns(p, n, columns) for p in policies]
-    if any(p is None for p in taken):
+    taken = [p for p in (take_columns(p, n, columns) for p in policies) if p is not None]
+    if len(taken) < len(policies):
         raise ValueError("side_by_side: every policy must be columnwise")
     demands, grids = [], []
     for rep in reps:
@@ -250,8 +250,8 @@ def in_blocks(
     outs = []
     for block in blocks:
         columns = np.arange(block.start, block.stop)
-        taken = [take_columns(p, n, columns) for p in policies]
-        if any(p is None for p in taken):
+        taken = [p for p in (take_columns(p, n, columns) for p in policies) if p is not None]
+        if len(taken) < len(policies):
             raise ValueError("in_blocks: every policy must be columnwise")
         demand = np.stack(
             [
@@ -283,36 +283,47 @@ def _key(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**63, dtype=np.int64)) * 2 + 1
 
 
+def _merge(
+    outs: list[SimulationOutput],
+    arrays: Callable[[list[np.ndarray]], np.ndarray],
+    traced: Callable[[list[np.ndarray]], np.ndarray],
+) -> SimulationOutput:
+    """One output from the same fields of ``outs`` (one output to cut, several to join):
+    each per-SKU array from ``arrays`` of its values in ``outs``, each trace field from
+    ``traced``; the nodes, the edges and what is not per SKU (periods counted, ``None``)
+    from the first output."""
+
+    def merge(values: list[Any], combine: Callable[[list[np.ndarray]], np.ndarray]) -> Any:
+        first = values[0]
+        if isinstance(first, np.ndarray):
+            return combine(values)
+        if isinstance(first, list):
+            return [merge(list(parts), combine) for parts in zip(*values, strict=True)]
+        if isinstance(first, dict):
+            return {key: merge([v[key] for v in values], combine) for key in first}
+        if dataclasses.is_dataclass(first) and not isinstance(first, type):  # totals, traces
+            return dataclasses.replace(
+                first,
+                **{
+                    f.name: merge([getattr(v, f.name) for v in values], combine)
+                    for f in dataclasses.fields(first)
+                },
+            )
+        return first
+
+    first = outs[0]
+    parts = {
+        f.name: merge([getattr(o, f.name) for o in outs], arrays)
+        for f in dataclasses.fields(first)
+        if f.name not in ("nodes", "edges", "traces")
+    }
+    traces = None if first.traces is None else merge([o.traces for o in outs], traced)
+    return SimulationOutput(nodes=first.nodes, edges=first.edges, traces=traces, **parts)
+
+
 def cut_columns(out: SimulationOutput, skus: slice, traced: slice) -> SimulationOutput:
     """The part of ``out`` in SKU columns ``skus`` (traced columns ``traced``)."""
-
-    def cut(value: Any) -> Any:
-        if isinstance(value, np.ndarray):
-            return value[..., skus]
-        if isinstance(value, list):
-            return [cut(v) for v in value]
-        if isinstance(value, dict):
-            return {key: cut(v) for key, v in value.items()}
-        return value
-
-    totals = [
-        dataclasses.replace(
-            tot, **{f.name: cut(getattr(tot, f.name)) for f in dataclasses.fields(tot)}
-        )
-        for tot in out.totals
-    ]
-    traces = None
-    if out.traces is not None:
-        traces = [
-            NodeTrace({name: arr[:, traced] for name, arr in tr.fields.items()})
-            for tr in out.traces
-        ]
-    parts = {
-        f.name: cut(getattr(out, f.name))
-        for f in dataclasses.fields(out)
-        if f.name not in ("nodes", "edges", "totals", "traces")
-    }
-    return SimulationOutput(nodes=out.nodes, edges=out.edges, totals=totals, traces=traces, **parts)
+    return _merge([out], lambda arrays: arrays[0][..., skus], lambda arrays: arrays[0][:, traced])
 
 
 def join_columns(outs: list[SimulationOutput]) -> SimulationOutput:
@@ -320,44 +331,8 @@ def join_columns(outs: list[SimulationOutput]) -> SimulationOutput:
     :func:`cut_columns`); counts that are not per SKU are the first block's."""
     if len(outs) == 1:
         return outs[0]
-
-    def join(values: list[Any]) -> Any:
-        first = values[0]
-        if isinstance(first, np.ndarray):
-            return np.concatenate(values, axis=-1)
-        if isinstance(first, list):
-            return [join(list(parts)) for parts in zip(*values, strict=True)]
-        if isinstance(first, dict):
-            return {key: join([v[key] for v in values]) for key in first}
-        return first
-
-    first = outs[0]
-    totals = [
-        dataclasses.replace(
-            tot,
-            **{
-                f.name: join([o.totals[i].__dict__[f.name] for o in outs])
-                for f in dataclasses.fields(tot)
-            },
-        )
-        for i, tot in enumerate(first.totals)
-    ]
-    traces = None
-    if first.traces is not None:
-        traces = [
-            NodeTrace(
-                {
-                    name: np.concatenate([o.traces[i].fields[name] for o in outs], axis=1)
-                    for name in tr.fields
-                }
-            )
-            for i, tr in enumerate(first.traces)
-        ]
-    parts = {
-        f.name: join([getattr(o, f.name) for o in outs])
-        for f in dataclasses.fields(first)
-        if f.name not in ("nodes", "edges", "totals", "traces")
-    }
-    return SimulationOutput(
-        nodes=first.nodes, edges=first.edges, totals=totals, traces=traces, **parts
+    return _merge(
+        outs,
+        lambda arrays: np.concatenate(arrays, axis=-1),
+        lambda arrays: np.concatenate(arrays, axis=1),
     )

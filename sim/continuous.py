@@ -14,13 +14,17 @@ totals as the periodic engine: a *period* here is one time unit.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from functools import partial
+from typing import Any
+
 import numpy as np
 import simpy
 
 from policies.base import InventoryState, Policy
 from sim.engine import NodeTotals, NodeTrace, SimulationOutput
 from sim.leadtime import LeadTimeModel
-from sim.network import Edge, Node
+from sim.network import Edge, Node, UnmetDemand
 
 __all__ = ["ContinuousSimulation"]
 
@@ -41,7 +45,7 @@ class ContinuousSimulation:
         events: tuple[np.ndarray, np.ndarray, np.ndarray],
         lead_time: LeadTimeModel,
         lead_time_rng: np.random.Generator,
-        unmet_demand: str,
+        unmet_demand: UnmetDemand,
         horizon: float,
         warmup: float,
         initial_on_hand: np.ndarray,
@@ -51,33 +55,34 @@ class ContinuousSimulation:
         self.node = node
         self.edge = edge
         self.policy = policy
-        self.n = int(n_skus)
+        self.n_skus = int(n_skus)
         self.times, self.skus, self.sizes = events
         self.lead_time = lead_time
-        self.lt_rng = lead_time_rng
+        self.lead_time_rng = lead_time_rng
         self.backorder_mode = unmet_demand == "backorder"
         self.horizon = float(horizon)
         self.warmup = float(warmup)
         self.initial_on_hand = np.asarray(initial_on_hand, dtype=float).copy()
-        self.k = min(int(trace_skus), self.n)
+        self.n_traced = min(int(trace_skus), self.n_skus)
 
     def run(self) -> SimulationOutput:
-        n, k = self.n, self.k
+        n_skus, n_traced = self.n_skus, self.n_traced
         self.env = env = simpy.Environment()
-        self.oh = self.initial_on_hand.copy()
-        self.bo = np.zeros(n)
-        self.on_order = np.zeros(n)
-        self.tot = NodeTotals.zeros(n)
-        self.tot.n_periods = max(self.horizon - self.warmup, 0.0)
+        self.on_hand = self.initial_on_hand.copy()
+        self.backorders = np.zeros(n_skus)
+        self.on_order = np.zeros(n_skus)
+        self.totals = NodeTotals.zeros(n_skus)
+        self.totals.n_periods = max(self.horizon - self.warmup, 0.0)
         self.last = 0.0
-        self.period_short = np.zeros(n, dtype=bool)
+        self.period_short = np.zeros(n_skus, dtype=bool)
         n_periods = int(np.ceil(self.horizon))
-        self.trace = NodeTrace.empty(n_periods, k) if k else None
-        self.received_total = np.zeros(n)
-        self.ordered_total = np.zeros(n)
-        self.demand_total = np.zeros(n)
-        self.served_total = np.zeros(n)
-        self.lost_total = np.zeros(n)
+        # (no columns without traced SKUs: every write to it is guarded by n_traced)
+        self.trace = NodeTrace.empty(n_periods, n_traced)
+        self.received_total = np.zeros(n_skus)
+        self.ordered_total = np.zeros(n_skus)
+        self.demand_total = np.zeros(n_skus)
+        self.served_total = np.zeros(n_skus)
+        self.lost_total = np.zeros(n_skus)
         self._review()
         env.process(self._demand())
         env.process(self._recorder(n_periods))
@@ -87,12 +92,12 @@ class ContinuousSimulation:
             self._close_period(n_periods - 1)  # SimPy stops before events at `until`
         return SimulationOutput(
             nodes=[self.node],
-            totals=[self.tot],
-            traces=[self.trace] if k else None,
-            final_on_hand=[self.oh],
+            totals=[self.totals],
+            traces=[self.trace] if n_traced else None,
+            final_on_hand=[self.on_hand],
             final_in_transit=[self.on_order.copy()],
-            final_backorders=[self.bo],
-            final_owed=[np.zeros(n)],
+            final_backorders=[self.backorders],
+            final_owed=[np.zeros(n_skus)],
             received_total=[self.received_total],
             ordered_total=[self.ordered_total],
             demand_total=[self.demand_total],
@@ -100,7 +105,7 @@ class ContinuousSimulation:
             lost_total=[self.lost_total],
             initial_on_hand=[self.initial_on_hand],
             edges=[self.edge] if self.edge is not None else [],
-            edge_in_transit=self.tot.in_transit[None, :],
+            edge_in_transit=self.totals.in_transit[None, :],
         )
 
     # -- time integrals -------------------------------------------------------------
@@ -108,86 +113,87 @@ class ContinuousSimulation:
         start = max(self.last, self.warmup)
         if now > start:
             dt = now - start
-            self.tot.on_hand += self.oh * dt
-            self.tot.backorders += self.bo * dt
-            self.tot.in_transit += self.on_order * dt
+            self.totals.on_hand += self.on_hand * dt
+            self.totals.backorders += self.backorders * dt
+            self.totals.in_transit += self.on_order * dt
         self.last = now
 
     def _period_index(self) -> int:
         return min(int(self.env.now), len(self.trace.fields["demand"]) - 1)
 
     # -- processes ------------------------------------------------------------------
-    def _demand(self):
+    def _demand(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         for t, i, size in zip(self.times, self.skus, self.sizes, strict=True):
             yield env.timeout(t - env.now)
             self._advance(t)
             measured = t >= self.warmup
-            served = min(size, self.oh[i])
-            self.oh[i] -= served
+            served = min(size, self.on_hand[i])
+            self.on_hand[i] -= served
             short = size - served
             if short > 0:
                 self.period_short[i] = True
                 if self.backorder_mode:
-                    self.bo[i] += short
+                    self.backorders[i] += short
                 else:
                     self.lost_total[i] += short
                     if measured:
-                        self.tot.lost[i] += short
+                        self.totals.lost[i] += short
             self.demand_total[i] += size
             self.served_total[i] += served
             if measured:
-                self.tot.demand[i] += size
-                self.tot.served[i] += served
-            if self.k and i < self.k:
-                p = self._period_index()
-                f = self.trace.fields
-                f["demand"][p, i] += size
-                f["served"][p, i] += served
-                f["lost"][p, i] += 0.0 if self.backorder_mode else short
+                self.totals.demand[i] += size
+                self.totals.served[i] += served
+            if self.n_traced and i < self.n_traced:
+                period = self._period_index()
+                trace = self.trace.fields
+                trace["demand"][period, i] += size
+                trace["served"][period, i] += served
+                trace["lost"][period, i] += 0.0 if self.backorder_mode else short
             self._review()
 
     def _review(self) -> None:
         env = self.env
-        state = InventoryState(env.now, self.oh, self.bo, self.on_order, None)
-        q = self.policy.order_quantity(state)
-        for i in np.flatnonzero(q > 0):
-            qty = float(q[i])
+        state = InventoryState(env.now, self.on_hand, self.backorders, self.on_order, None)
+        quantities = self.policy.order_quantity(state)
+        for i in np.flatnonzero(quantities > 0):
+            qty = float(quantities[i])
             self.on_order[i] += qty
             self.ordered_total[i] += qty
             if env.now >= self.warmup:
-                self.tot.orders[i] += 1
-                self.tot.ordered[i] += qty
-            if self.k and i < self.k:
+                self.totals.orders[i] += 1
+                self.totals.ordered[i] += qty
+            if self.n_traced and i < self.n_traced:
                 self.trace.fields["order"][self._period_index(), i] += qty
-            lead = float(self.lead_time.sample_continuous(self.lt_rng, 1, sku=np.array([i]))[0])
-            arrival = env.timeout(lead)
-            arrival.callbacks.append(lambda _ev, i=i, qty=qty: self._receive(i, qty))
+            lead = self.lead_time.sample_continuous(self.lead_time_rng, 1, sku=np.array([i]))
+            arrival = env.timeout(float(lead[0]))
+            arrival.callbacks.append(partial(self._receive, int(i), qty))
 
-    def _receive(self, i: int, qty: float) -> None:
+    def _receive(self, i: int, qty: float, _arrival: simpy.Event | None = None) -> None:
+        """Order ``qty`` of SKU ``i`` arrives (a callback of its ``_arrival`` event)."""
         self._advance(self.env.now)
         self.on_order[i] -= qty
         self.received_total[i] += qty
-        self.oh[i] += qty
-        filled = min(self.oh[i], self.bo[i])
-        self.oh[i] -= filled
-        self.bo[i] -= filled
-        if self.k and i < self.k and self.env.now < self.horizon:
+        self.on_hand[i] += qty
+        filled = min(self.on_hand[i], self.backorders[i])
+        self.on_hand[i] -= filled
+        self.backorders[i] -= filled
+        if self.n_traced and i < self.n_traced and self.env.now < self.horizon:
             self.trace.fields["received"][self._period_index(), i] += qty
 
-    def _recorder(self, n_periods: int):
+    def _recorder(self, n_periods: int) -> Generator[simpy.Event, Any, None]:
         env = self.env
-        for p in range(n_periods - 1):
-            yield env.timeout(float(p + 1) - env.now)
-            self._close_period(p)
+        for period in range(n_periods - 1):
+            yield env.timeout(float(period + 1) - env.now)
+            self._close_period(period)
 
-    def _close_period(self, p: int) -> None:
-        short = self.period_short | (self.bo > 0)
-        if p >= self.warmup:
-            self.tot.stockout_periods += short
+    def _close_period(self, period: int) -> None:
+        short = self.period_short | (self.backorders > 0)
+        if period >= self.warmup:
+            self.totals.stockout_periods += short
         self.period_short[:] = False
-        if self.k:
-            f = self.trace.fields
-            f["on_hand"][p] = self.oh[: self.k]
-            f["backorders"][p] = self.bo[: self.k]
-            f["on_order"][p] = self.on_order[: self.k]
+        if self.n_traced:
+            trace, n_traced = self.trace.fields, self.n_traced
+            trace["on_hand"][period] = self.on_hand[:n_traced]
+            trace["backorders"][period] = self.backorders[:n_traced]
+            trace["on_order"][period] = self.on_order[:n_traced]

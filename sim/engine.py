@@ -56,16 +56,21 @@ so that other processes (agents, changes of capacity) can interleave at any time
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 
+from forecasters.base import Forecast
 from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim import params
+from sim.allocation import Queue
+from sim.disruption import DisruptionPlan
+from sim.forecasting import ForecastDrivers
 from sim.lean import book_orders, serve_and_count
-from sim.network import Edge, Node, PriceSchedule, Topology
+from sim.network import Edge, Node, PriceSchedule, Topology, UnmetDemand
 
 #: Run one-node models through the fused period (:meth:`PeriodicSimulation._lean_period`);
 #: False runs them through the general phases (the tests compare the two).
@@ -130,8 +135,19 @@ class NodeTotals:
 
     @classmethod
     def zeros(cls, n_skus: int) -> NodeTotals:
-        z = [np.zeros(n_skus) for _ in range(9)]
-        return cls(0.0, *z)
+        """Nothing measured yet: every required sum zero, the optional ones None."""
+        return cls(
+            n_periods=0.0,
+            on_hand=np.zeros(n_skus),
+            backorders=np.zeros(n_skus),
+            in_transit=np.zeros(n_skus),
+            demand=np.zeros(n_skus),
+            served=np.zeros(n_skus),
+            lost=np.zeros(n_skus),
+            stockout_periods=np.zeros(n_skus),
+            orders=np.zeros(n_skus),
+            ordered=np.zeros(n_skus),
+        )
 
 
 @dataclass
@@ -172,7 +188,7 @@ class SimulationOutput:
     waste_total: list[np.ndarray] = field(default_factory=list)
 
 
-def _shelf_life(value, n_skus: int) -> np.ndarray:
+def _shelf_life(value: Any, n_skus: int) -> np.ndarray:
     """Per-SKU shelf lives as int64, shape ``(n_skus,)``: whole numbers of periods >= 1."""
     arr = np.asarray(value)
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
@@ -218,16 +234,16 @@ class PeriodicSimulation:
         topology: Topology,
         policies: list[Policy],
         demand: np.ndarray,
-        lead_times: list,
-        unmet_demand: str,
+        lead_times: list[int | np.ndarray],
+        unmet_demand: UnmetDemand,
         review_period: int,
         warmup: int,
         initial_on_hand: list[np.ndarray],
         trace_skus: int = 0,
         trace_columns: np.ndarray | None = None,
-        forecast_drivers=None,
-        queues: dict[int, object] | None = None,
-        disruption=None,
+        forecast_drivers: ForecastDrivers | None = None,
+        queues: dict[int, Queue] | None = None,
+        disruption: DisruptionPlan | None = None,
         shelf_life: np.ndarray | None = None,
         discounts: PriceSchedule | None = None,
     ):
@@ -235,9 +251,9 @@ class PeriodicSimulation:
         self.drivers = forecast_drivers or {}
         self.nodes, self.edges, self.top = nodes, edges, topology
         self.policies = policies
-        T = demand.shape[0]
-        self.demand = demand.reshape(T, -1, demand.shape[-1])
-        self.horizon, self.n_skus = T, demand.shape[-1]
+        horizon = demand.shape[0]
+        self.demand = demand.reshape(horizon, -1, demand.shape[-1])
+        self.horizon, self.n_skus = horizon, demand.shape[-1]
         self.lead_times = lead_times
         self.backorder_mode = unmet_demand == "backorder"
         self.review_period = int(review_period)
@@ -246,16 +262,20 @@ class PeriodicSimulation:
         self.trace_skus = min(int(trace_skus), self.n_skus)
         # the traced columns: the first ``trace_skus``, or the given ones (replications
         # run side by side trace the first SKUs of each: sim.runner)
-        self.tcols: slice | np.ndarray = slice(0, self.trace_skus)
+        self.traced_columns: slice | np.ndarray = slice(0, self.trace_skus)
         if trace_columns is not None:
-            self.tcols = np.asarray(trace_columns, dtype=np.int64)
-            self.trace_skus = int(self.tcols.size)
+            self.traced_columns = np.asarray(trace_columns, dtype=np.int64)
+            self.trace_skus = int(self.traced_columns.size)
         self.queues = queues or {}
         self.plan = disruption
         self.shelf_life = None if shelf_life is None else _shelf_life(shelf_life, self.n_skus)
         self.discounts = discounts
-        N, E = topology.n_nodes, topology.n_edges
-        if len(policies) != N or len(lead_times) != E or len(initial_on_hand) != N:
+        n_nodes, n_edges = topology.n_nodes, topology.n_edges
+        if (
+            len(policies) != n_nodes
+            or len(lead_times) != n_edges
+            or len(initial_on_hand) != n_nodes
+        ):
             raise ValueError("one policy and initial stock per node, one lead time per edge")
         if self.demand.shape[1] != topology.demand_nodes.size:
             raise ValueError("demand must have one column block per demand-facing node")
@@ -263,95 +283,102 @@ class PeriodicSimulation:
 
     # ------------------------------------------------------------------ set-up
     def _compile(self) -> None:
-        top, n = self.top, self.n_skus
-        N, E, T = top.n_nodes, top.n_edges, self.horizon
-        self.simple = E == N and bool(np.all(top.customer == np.arange(N)))
+        top, n_skus = self.top, self.n_skus
+        n_nodes, n_edges, horizon = top.n_nodes, top.n_edges, self.horizon
+        self.simple = n_edges == n_nodes and bool(np.all(top.customer == np.arange(n_nodes)))
         self.simple = self.simple and bool(np.all(top.units == 1.0))
-        self.assembly = [i for i in range(N) if top.inbound[i].size > 1]
+        self.assembly = [i for i in range(n_nodes) if top.inbound[i].size > 1]
         self.one_supplier_nodes = np.array(
-            [i for i in range(N) if top.inbound[i].size == 1], dtype=np.int64
+            [i for i in range(n_nodes) if top.inbound[i].size == 1], dtype=np.int64
         )
         self.one_supplier_edges = np.array(
             [int(top.inbound[i][0]) for i in self.one_supplier_nodes], dtype=np.int64
         )
         self.demand_rows = _rows(top.demand_nodes)
         self.external = np.flatnonzero(top.supplier < 0)
-        self.internal_suppliers = [i for i in range(N) if top.outbound[i].size]
+        self.internal_suppliers = [i for i in range(n_nodes) if top.outbound[i].size]
         # per supplier: its outbound edges as an int (one customer: 1-D views), else a
         # slice where contiguous (views), else an index array
-        self.supply = [
-            (s, int(top.outbound[s][0]), True)
-            if top.outbound[s].size == 1
-            else (s, _rows(top.outbound[s]), False)
-            for s in self.internal_suppliers
+        # per supplier: (supplier, its outbound edges, whether it has one customer)
+        self.supply: list[tuple[int, Any, bool]] = [
+            (supplier, int(top.outbound[supplier][0]), True)
+            if top.outbound[supplier].size == 1
+            else (supplier, _rows(top.outbound[supplier]), False)
+            for supplier in self.internal_suppliers
         ]
         # lead times: effective >= 1 (see module docstring)
-        const = np.zeros(E, dtype=np.int64)
+        constant = np.zeros(n_edges, dtype=np.int64)
         grids = {}
-        for e, g in enumerate(self.lead_times):
-            if np.ndim(g) == 0:
-                const[e] = max(int(g), 1)
+        for e, lead_time in enumerate(self.lead_times):
+            if np.ndim(lead_time) == 0:
+                constant[e] = max(int(lead_time), 1)
             else:
-                g = np.maximum(np.asarray(g, dtype=np.int64), 1)
-                if g.shape != (T, n):
-                    raise ValueError(f"lead times of edge {e} must have shape {(T, n)}")
-                if g.size and np.all(g == g.flat[0]):
-                    const[e] = int(g.flat[0])
+                grid = np.maximum(np.asarray(lead_time, dtype=np.int64), 1)
+                if grid.shape != (horizon, n_skus):
+                    raise ValueError(f"lead times of edge {e} must have shape {(horizon, n_skus)}")
+                if grid.size and np.all(grid == grid.flat[0]):
+                    constant[e] = int(grid.flat[0])
                 else:
-                    grids[e] = g
-        W = int(max([1, *const.tolist(), *(int(g.max()) for g in grids.values())])) + 1
-        self.W = W
-        self.const_edges = np.array([e for e in range(E) if e not in grids], dtype=np.int64)
-        self.const_lead = const[self.const_edges]
+                    grids[e] = grid
+        # slots of the shipment ring: one more than the longest lead time
+        slots = int(max([1, *constant.tolist(), *(int(g.max()) for g in grids.values())])) + 1
+        self.W = slots
+        self.const_edges = np.array([e for e in range(n_edges) if e not in grids], dtype=np.int64)
+        self.const_lead = constant[self.const_edges]
         self.grid_edges = sorted(grids)
         self.grids = grids
-        self.slot_table = (np.arange(W)[:, None] + self.const_lead[None, :]) % W
-        self.common_lead = None
-        if not grids and E and np.all(const == const[0]):
-            self.common_lead = int(const[0])
+        self.slot_table = (np.arange(slots)[:, None] + self.const_lead[None, :]) % slots
+        self.common_lead: int | None = None
+        if not grids and n_edges and np.all(constant == constant[0]):
+            self.common_lead = int(constant[0])
         # per echelon: policy groups (contiguous rows with one stacked policy)
-        self._batches = []
+        self._batches: list[tuple[slice, Policy]] = []
         for start, stop in top.echelon_ranges:
-            rows, i = [], start
+            i = start
             while i < stop:
                 j = i + 1
                 while j < stop and can_stack(self.policies[i], self.policies[j]):
                     j += 1
-                batch = stack_policies(self.policies[i:j]) if j - i > 1 else self.policies[i]
-                rows.append((slice(i, j), batch))
+                batch = self.policies[i] if j - i == 1 else stack_policies(self.policies[i:j])
+                if batch is None:  # can_stack said they would
+                    raise RuntimeError(f"policies of nodes {i} .. {j - 1} do not stack")
+                self._batches.append((slice(i, j), batch))
                 i = j
-            self._batches.extend(rows)
-        self.uses_echelon = N > 1 and any(getattr(p, "uses_echelon", False) for p in self.policies)
-        caps = [ed.capacity for ed in self.edges]
-        self.edge_cap = None
-        if any(c is not None for c in caps):
-            self.edge_cap = np.array([np.inf if c is None else c for c in caps])
+        self.uses_echelon = n_nodes > 1 and any(
+            getattr(p, "uses_echelon", False) for p in self.policies
+        )
+        capacities = [ed.capacity for ed in self.edges]
+        self.edge_cap: np.ndarray | None = None
+        if any(c is not None for c in capacities):
+            self.edge_cap = np.array([np.inf if c is None else c for c in capacities])
         self.node_cap = [nd.capacity for nd in self.nodes]
         self.demand_index = {int(i): j for j, i in enumerate(top.demand_nodes)}
         # per node, the weight of each demand node's demand in its echelon demand
         self.below_weights = top.content[:, top.demand_nodes]
-        self.single = N == 1
-        self.cols = np.arange(n)
+        self.single = n_nodes == 1
+        self.cols = np.arange(n_skus)
         self.supplier_rows = _rows(np.array(self.internal_suppliers, dtype=np.int64))
         # nodes that ship to none (their stock expires before the review) and nodes that
         # ship to others (expiring units may still leave in the period's shipments)
-        ships = np.zeros(N, dtype=bool)
+        ships = np.zeros(n_nodes, dtype=bool)
         ships[np.asarray(self.internal_suppliers, dtype=np.int64)] = True
         self.leaf_rows = _rows(np.flatnonzero(~ships))
         self.shipper_rows = _rows(np.flatnonzero(ships)) if ships.any() else None
         # a life beyond the horizon never ends within the run: cut it there (fewer buckets)
-        self.life = None if self.shelf_life is None else np.minimum(self.shelf_life, T + 1)
-        self.edge_off = self.node_off = None
+        self.life = None if self.shelf_life is None else np.minimum(self.shelf_life, horizon + 1)
+        # per period, the edges that ship nothing and the nodes cut off (supply or node down)
+        self.edge_off: np.ndarray | None = None
+        self.node_off: np.ndarray | None = None
         plan = self.plan
         if plan is not None and plan.any:
-            sup = top.supplier
-            off = np.array(plan.edge_down, dtype=bool, copy=True)
-            internal = sup >= 0
-            off[:, internal] |= plan.node_down[:, sup[internal]]
+            supplier = top.supplier
+            edge_off = np.array(plan.edge_down, dtype=bool, copy=True)
+            internal = supplier >= 0
+            edge_off[:, internal] |= plan.node_down[:, supplier[internal]]
             node_off = np.array(plan.node_down, dtype=bool, copy=True)
-            for e in range(E):
-                node_off[:, top.customer[e]] |= off[:, e]
-            self.edge_off, self.node_off = off, node_off
+            for e in range(n_edges):
+                node_off[:, top.customer[e]] |= edge_off[:, e]
+            self.edge_off, self.node_off = edge_off, node_off
 
     @property
     def received_total(self) -> np.ndarray:
@@ -366,7 +393,8 @@ class PeriodicSimulation:
         return out[0]
 
     def start(
-        self, pause: Callable[[simpy.Environment, int, dict], simpy.Event] | None = None
+        self,
+        pause: Callable[[simpy.Environment, int, dict[int, Forecast]], simpy.Event] | None = None,
     ) -> tuple[simpy.Environment, simpy.Process, list[SimulationOutput]]:
         """The run as a SimPy process, not yet run: its environment, the process, and a
         list that receives the output when the last period is done. ``pause``, called at
@@ -379,70 +407,78 @@ class PeriodicSimulation:
         return env, env.process(self._periods(env, out)), out
 
     def _start_state(self) -> None:
-        top, n = self.top, self.n_skus
-        N, E, D = top.n_nodes, top.n_edges, top.demand_nodes.size
-        z = np.zeros
-        self.on_hand = np.array(self.initial_on_hand, dtype=float).reshape(N, n)
-        self.cust_bo = z((N, n))  # customer backorders
-        self.owed_out = z((N, n))  # what a node owes its customer nodes
-        self.on_order = z((N, n))  # ordered, not yet received (a node's own units)
-        self.owed = z((E, n))  # what the edge's supplier owes its customer
-        self.in_transit = z((E, n))
-        self.kit = z((E, n)) if self.assembly else None  # components waiting at assembly nodes
-        self.pipe = z((self.W, E, n))
-        self.served = z((D, n))
-        self.lost = z((D, n))
-        self.il = z((D, n))
-        self.tmp = z((D, n))
-        self.orders = z((N, n))
-        self.order_sq = z((N, n))
-        self.shipped = z((E, n))
-        self.new_owed = z((E, n))  # this period's orders, per edge
+        top, n_skus = self.top, self.n_skus
+        nodes = (top.n_nodes, n_skus)
+        edges = (top.n_edges, n_skus)
+        facing = (top.demand_nodes.size, n_skus)  # demand-facing nodes
+        zeros = np.zeros
+        self.on_hand = np.array(self.initial_on_hand, dtype=float).reshape(nodes)
+        self.cust_bo = zeros(nodes)  # customer backorders
+        self.owed_out = zeros(nodes)  # what a node owes its customer nodes
+        self.on_order = zeros(nodes)  # ordered, not yet received (a node's own units)
+        self.owed = zeros(edges)  # what the edge's supplier owes its customer
+        self.in_transit = zeros(edges)
+        self.kit = zeros(edges) if self.assembly else None  # components waiting at assembly nodes
+        self.pipe = zeros((self.W, *edges))
+        self.served = zeros(facing)
+        self.lost = zeros(facing)
+        self.il = zeros(facing)
+        self.tmp = zeros(facing)
+        self.orders = zeros(nodes)
+        self.order_sq = zeros(nodes)
+        self.shipped = zeros(edges)
+        self.new_owed = zeros(edges)  # this period's orders, per edge
         # totals
-        self.tot_on_hand = z((N, n))
-        self.tot_owed_out = z((N, n))
-        self.tot_transit = z((E, n))
+        self.tot_on_hand = zeros(nodes)
+        self.tot_owed_out = zeros(nodes)
+        self.tot_transit = zeros(edges)
         # demand-facing nodes only, in the order of topology.demand_nodes
-        self.tot_backorders = z((D, n))
-        self.tot_served = z((D, n))
-        self.tot_lost = z((D, n))
-        self.tot_stockouts = z((D, n))
-        self.short_flag = np.zeros((D, n), dtype=bool)
-        self.tot_orders = z((N, n))
-        self.tot_ordered = z((N, n))
-        self.tot_ordered_sq = z((N, n))
-        self.tot_incoming = z((N, n))  # at internal suppliers: what their customers asked
-        self.tot_incoming_sq = z((N, n))
-        self.tot_asked = z((N, n))
-        self.tot_short = z((N, n))
-        self.tot_disrupted = np.zeros(N)
-        self.tot_waste = z((N, n))
-        self.tot_purchase = z((N, n)) if self.discounts is not None else None
-        self.waste_total = z((N, n))
-        self.ages = None
+        self.tot_backorders = zeros(facing)
+        self.tot_served = zeros(facing)
+        self.tot_lost = zeros(facing)
+        self.tot_stockouts = zeros(facing)
+        self.short_flag = np.zeros(facing, dtype=bool)
+        self.tot_orders = zeros(nodes)
+        self.tot_ordered = zeros(nodes)
+        self.tot_ordered_sq = zeros(nodes)
+        self.tot_incoming = zeros(nodes)  # at internal suppliers: what their customers asked
+        self.tot_incoming_sq = zeros(nodes)
+        self.tot_asked = zeros(nodes)
+        self.tot_short = zeros(nodes)
+        self.tot_disrupted = np.zeros(top.n_nodes)
+        self.tot_waste = zeros(nodes)
+        self.tot_purchase = zeros(nodes) if self.discounts is not None else None
+        self.waste_total = zeros(nodes)
+        self.ages: np.ndarray | None = None
         if self.life is not None:
             # on-hand stock by remaining life 1 .. L (axis 1, oldest first); arrivals enter
             # bucket life - 1 of their SKU
             self.fresh = self.life - 1
-            self.ages = z((N, int(self.life.max()), n))
+            self.ages = zeros((top.n_nodes, int(self.life.max()), n_skus))
             self.ages[:, self.fresh, self.cols] = self.on_hand
-            self.waste = z((N, n))
+            self.waste = zeros(nodes)
         self.n_measured = 0
-        self.ordered_total = z((N, n))
-        self.served_total = z((D, n))
-        self.lost_total = z((D, n))
+        self.ordered_total = zeros(nodes)
+        self.served_total = zeros(facing)
+        self.lost_total = zeros(facing)
         # a simple network's edge e is node e's supply: its orders are the node's
-        self.edge_ordered = self.ordered_total if self.simple else z((E, n))
-        k, traced = self.trace_skus, self.trace_skus > 0 or not isinstance(self.tcols, slice)
-        self.traces = [NodeTrace.empty(self.horizon, k) for _ in range(N)] if traced else None
+        self.edge_ordered = self.ordered_total if self.simple else zeros(edges)
+        traced = self.trace_skus > 0 or not isinstance(self.traced_columns, slice)
+        self.traces = (
+            [NodeTrace.empty(self.horizon, self.trace_skus) for _ in range(top.n_nodes)]
+            if traced
+            else None
+        )
         if isinstance(self.demand_rows, slice):
             self.on_hand_view = self.on_hand[self.demand_rows]
             self.cust_bo_view = self.cust_bo[self.demand_rows]
         self.groups = [(rows, policy, self._placer(rows)) for rows, policy in self._batches]
 
-    def _periods(self, env: simpy.Environment, out: list[SimulationOutput]):
+    def _periods(
+        self, env: simpy.Environment, out: list[SimulationOutput]
+    ) -> Generator[simpy.Event, Any, None]:
         self._start_state()
-        R, warmup = self.review_period, self.warmup
+        review_period, warmup = self.review_period, self.warmup
         if self.lean_ok and self.pause is None:
             self._lean_layout()
             if env.peek() == simpy.core.Infinity:
@@ -450,27 +486,27 @@ class PeriodicSimulation:
                 # process could schedule anything, so nothing can interleave; run every
                 # period and move the clock to the horizon at once
                 for t in range(self.horizon):
-                    self._lean_period(t, t >= warmup, t % R == 0)
+                    self._lean_period(t, t >= warmup, t % review_period == 0)
                 yield env.timeout(self.horizon)
             else:
                 for t in range(self.horizon):
-                    self._lean_period(t, t >= warmup, t % R == 0)
+                    self._lean_period(t, t >= warmup, t % review_period == 0)
                     yield env.timeout(1)
             out.append(self.output())
             return
         for t in range(self.horizon):
             measured = t >= warmup
             self.arrive(t)
-            d = self.demand[t]
-            self.serve(d)
-            forecasts = self._observe_demand(t, d) if self.drivers else {}
+            demand = self.demand[t]
+            self.serve(demand)
+            forecasts = self._observe_demand(t, demand) if self.drivers else {}
             if measured:
-                self.account(t, d)
+                self.account(t, demand)
             if self.ages is not None:
                 self.expire(t, measured, self.leaf_rows)
             if self.traces is not None:
-                self._trace_demand(t, d)
-            if t % R == 0:
+                self._trace_demand(t, demand)
+            if t % review_period == 0:
                 if self.pause is not None:
                     yield self.pause(env, t, forecasts)
                 self.review_and_order(t, forecasts, measured)
@@ -535,6 +571,8 @@ class PeriodicSimulation:
             self.tot_transit,
         ) = (totals[i : i + 1] for i in range(6))
         self.lean_state, self.lean_totals = state, totals
+        assert self.common_lead is not None  # lean_ok
+        self.lean_lead: int = self.common_lead
         self.tot_ordered = state[8:9]
 
     def _lean_period(self, t: int, measured: bool, review: bool) -> None:
@@ -552,7 +590,7 @@ class PeriodicSimulation:
         )  # fmt: skip
         if measured:
             self.n_measured += 1
-        slot = (t + self.common_lead) % self.W
+        slot = (t + self.lean_lead) % self.W
         if not review:
             self.pipe[slot].fill(0.0)
             return
@@ -563,35 +601,36 @@ class PeriodicSimulation:
             orders, slot, self.lean_state, self.pipe, self.tot_orders, self.tot_ordered_sq,
             self.order_sq, measured,
         )  # fmt: skip
-        if measured and self.tot_purchase is not None:
+        if measured and self.tot_purchase is not None and self.discounts is not None:
             self.tot_purchase += self.discounts.purchase_cost(orders)
 
     def arrive(self, t: int) -> None:
         """Shipments due in period ``t`` arrive; at assembly nodes, complete kits become
         product."""
-        a = self.pipe[t % self.W]
-        self.in_transit -= a
+        arriving = self.pipe[t % self.W]
+        self.in_transit -= arriving
         if self.simple:
-            self.on_hand += a
-            self.on_order -= a
+            self.on_hand += arriving
+            self.on_order -= arriving
             if self.ages is not None:
-                self.ages[:, self.fresh, self.cols] += a
+                self.ages[:, self.fresh, self.cols] += arriving
             if self.traces is not None:
-                self._trace_received(t, a)
+                self._trace_received(t, arriving)
         else:
             top = self.top
             got = np.zeros_like(self.on_hand)
             # a node with one supplier takes its arrivals as they come (its edge has units 1)
-            got[self.one_supplier_nodes] = a[self.one_supplier_edges]
+            got[self.one_supplier_nodes] = arriving[self.one_supplier_edges]
+            kits = self._kits()
             for i in self.assembly:
                 inbound = top.inbound[i]
-                kit = self.kit[inbound]
-                kit += a[inbound]
+                kit = kits[inbound]
+                kit += arriving[inbound]
                 units = top.units[inbound][:, None]
                 made = (kit / units).min(axis=0)
                 kit -= made[None, :] * units
                 np.maximum(kit, 0.0, out=kit)  # rounding dust of fractional units
-                self.kit[inbound] = kit
+                kits[inbound] = kit
                 got[i] = made
             self.on_hand += got
             self.on_order -= got
@@ -599,7 +638,19 @@ class PeriodicSimulation:
                 self.ages[:, self.fresh, self.cols] += got
             if self.traces is not None:
                 self._trace_received(t, got)
-        a.fill(0.0)
+        arriving.fill(0.0)
+
+    def _kits(self) -> np.ndarray:
+        """Components waiting at assembly nodes, per inbound edge (a network with one)."""
+        if self.kit is None:
+            raise RuntimeError("only a network with an assembly node holds kits")
+        return self.kit
+
+    def _ages(self) -> np.ndarray:
+        """On-hand stock by remaining life (perishable goods only: see the module docstring)."""
+        if self.ages is None:
+            raise RuntimeError("only perishable goods are held in age buckets")
+        return self.ages
 
     def serve(self, d: np.ndarray) -> None:
         """Customer demand ``d`` (demand nodes x SKUs) is served; the rest is backordered
@@ -634,33 +685,36 @@ class PeriodicSimulation:
     def _issue(self, rows: slice | np.ndarray) -> None:
         """Take what left the shelf of nodes ``rows`` since the last call (their age buckets
         hold more than their on-hand stock) out of the buckets, oldest first (FIFO)."""
-        cum = np.cumsum(self.ages[rows], axis=1)
-        removed = cum[:, -1] - self.on_hand[rows]
+        ages = self._ages()
+        cumulative = np.cumsum(ages[rows], axis=1)
+        removed = cumulative[:, -1] - self.on_hand[rows]
         np.maximum(removed, 0.0, out=removed)
-        cum -= removed[:, None, :]
-        np.maximum(cum, 0.0, out=cum)
-        self.ages[rows] = np.diff(cum, axis=1, prepend=0.0)
+        cumulative -= removed[:, None, :]
+        np.maximum(cumulative, 0.0, out=cumulative)
+        ages[rows] = np.diff(cumulative, axis=1, prepend=0.0)
 
     def expire(self, t: int, measured: bool, rows: slice | np.ndarray | None = None) -> None:
         """End of period ``t``, after its costs are charged: at nodes ``rows`` (default all)
         units with one period of life left are discarded, the rest age by one period."""
         if rows is None:
             rows = slice(None)
-        ages = self.ages[rows]
+        all_ages = self._ages()
+        ages = all_ages[rows]
         on_hand = self.on_hand[rows]
         waste = np.minimum(ages[:, 0], on_hand)  # equal, up to rounding dust
         np.maximum(waste, 0.0, out=waste)  # ... which must not make it negative
         ages[:, :-1] = ages[:, 1:]
         ages[:, -1] = 0.0
-        self.ages[rows] = ages
+        all_ages[rows] = ages
         self.on_hand[rows] = on_hand - waste
         self.waste[rows] = waste
         self.waste_total[rows] += waste
         if measured:
             self.tot_waste[rows] += waste
-        if self.traces is not None:
-            for i in np.arange(len(self.traces))[rows]:
-                self.traces[i].fields["waste"][t] = self.waste[i, self.tcols]
+        traces = self.traces
+        if traces is not None:
+            for i in np.arange(len(traces))[rows]:
+                traces[i].fields["waste"][t] = self.waste[i, self.traced_columns]
 
     def account(self, t: int, d: np.ndarray) -> None:
         """Add end-of-period levels of a measured period to the totals."""
@@ -685,10 +739,10 @@ class PeriodicSimulation:
         if self.node_off is not None:
             self.tot_disrupted += self.node_off[t]
 
-    def _observe_demand(self, t: int, d: np.ndarray) -> dict:
+    def _observe_demand(self, t: int, d: np.ndarray) -> dict[int, Forecast]:
         """Forecasters following customer demand learn period ``t`` only now, after it was
         served, and forecast."""
-        forecasts = {}
+        forecasts: dict[int, Forecast] = {}
         for i, (driver, signal) in self.drivers.items():
             if signal == "orders":
                 continue
@@ -700,7 +754,7 @@ class PeriodicSimulation:
             forecasts[i] = driver.forecast(t)
         return forecasts
 
-    def _observe_orders(self, t: int, forecasts: dict, rows: slice | None) -> None:
+    def _observe_orders(self, t: int, forecasts: dict[int, Forecast], rows: slice | None) -> None:
         """Forecasters following their customers' orders learn this period's orders (none
         outside reviews) once those are placed, before their own node reviews."""
         top = self.top
@@ -711,7 +765,7 @@ class PeriodicSimulation:
             driver.observe(t, np.zeros(self.n_skus) if asked is None else asked)
             forecasts[i] = driver.forecast(t)
 
-    def review_and_order(self, t: int, forecasts: dict, measured: bool) -> None:
+    def review_and_order(self, t: int, forecasts: dict[int, Forecast], measured: bool) -> None:
         """Every node decides its order, one echelon at a time (downstream first), and the
         orders become what the suppliers owe."""
         orders = self.orders
@@ -742,36 +796,39 @@ class PeriodicSimulation:
             self.tot_ordered += orders
             np.multiply(orders, orders, out=self.order_sq)
             self.tot_ordered_sq += self.order_sq
-            if self.tot_purchase is not None:
+            if self.tot_purchase is not None and self.discounts is not None:
                 self.tot_purchase += self.discounts.purchase_cost(orders)
         if self.internal_suppliers:
             if measured:
                 self._asked()
             outbound = self.top.outbound
-            for s, queue in self.queues.items():
-                queue.add(self.new_owed[outbound[s]])
-        if self.traces is not None:
+            for supplier, queue in self.queues.items():
+                queue.add(self.new_owed[outbound[supplier]])
+        traces = self.traces
+        if traces is not None:
             top = self.top
-            for i, tr in enumerate(self.traces):
-                tr.fields["order"][t] = orders[i, self.tcols]
-            for s in self.internal_suppliers:
-                asked = self.new_owed[top.outbound[s]][:, self.tcols].sum(axis=0)
-                self.traces[s].fields["demand"][t] += asked
+            for i, trace in enumerate(traces):
+                trace.fields["order"][t] = orders[i, self.traced_columns]
+            for supplier in self.internal_suppliers:
+                asked = self.new_owed[top.outbound[supplier]][:, self.traced_columns].sum(axis=0)
+                traces[supplier].fields["demand"][t] += asked
 
-    def _placer(self, rows: slice):
+    def _placer(self, rows: slice) -> Callable[[np.ndarray], None]:
         """A function that turns the orders of nodes ``rows`` into what their suppliers owe
         (on the inbound edges, and downstream at each supplier) before the next echelon
         reviews."""
         top = self.top
         edges = np.concatenate([top.inbound[i] for i in range(rows.start, rows.stop)])
         units = top.units[edges][:, None]
-        src = top.customer[edges]
+        customers = top.customer[edges]
         internal = top.supplier[edges] >= 0
         by_supplier = [
-            (int(s), edges[top.supplier[edges] == s])
-            for s in np.unique(top.supplier[edges][internal])
+            (int(supplier), edges[top.supplier[edges] == supplier])
+            for supplier in np.unique(top.supplier[edges][internal])
         ]
-        plain = bool(np.all(units == 1.0)) and np.array_equal(src, np.arange(rows.start, rows.stop))
+        plain = bool(np.all(units == 1.0)) and np.array_equal(
+            customers, np.arange(rows.start, rows.stop)
+        )
         owed, ordered, owed_out, new_owed = (
             self.owed,
             self.edge_ordered,
@@ -783,7 +840,7 @@ class PeriodicSimulation:
         target = _rows(edges)
 
         def place(orders: np.ndarray) -> None:
-            amount = orders[rows] if plain else orders[src] * units
+            amount = orders[rows] if plain else orders[customers] * units
             owed[target] += amount
             if not simple:
                 ordered[target] += amount
@@ -792,20 +849,22 @@ class PeriodicSimulation:
             if one_block:
                 owed_out[by_supplier[0][0]] += amount.sum(axis=0)
             else:
-                for s, e_s in by_supplier:
-                    owed_out[s] += (orders[top.customer[e_s]] * top.units[e_s][:, None]).sum(axis=0)
+                for supplier, its_edges in by_supplier:
+                    owed_out[supplier] += (
+                        orders[top.customer[its_edges]] * top.units[its_edges][:, None]
+                    ).sum(axis=0)
 
         return place
 
     def _asked(self) -> None:
         """Bullwhip sums at suppliers: what was asked of them this period (their customer
         nodes' orders, and customer demand where they face customers too)."""
-        for s, ix, one in self.supply:
-            asked = self.new_owed[ix] if one else self.new_owed[ix].sum(axis=0)
-            if s in self.demand_index:  # a supplier that also faces customers
-                asked = asked + self.demand_now[self.demand_index[s]]
-            self.tot_incoming[s] += asked
-            self.tot_incoming_sq[s] += asked * asked
+        for supplier, edges, one_customer in self.supply:
+            asked = self.new_owed[edges] if one_customer else self.new_owed[edges].sum(axis=0)
+            if supplier in self.demand_index:  # a supplier that also faces customers
+                asked = asked + self.demand_now[self.demand_index[supplier]]
+            self.tot_incoming[supplier] += asked
+            self.tot_incoming_sq[supplier] += asked * asked
 
     def _echelon_positions(self) -> np.ndarray:
         """Echelon inventory position of every node (Clark & Scarf 1960): units of its item
@@ -814,67 +873,67 @@ class PeriodicSimulation:
         top = self.top
         level = np.empty_like(self.on_hand)
         for j in range(top.n_nodes):  # downstream first: customers are complete
-            acc = -self.cust_bo[j] if self.nodes[j].demand_facing else None
+            below_j = -self.cust_bo[j] if self.nodes[j].demand_facing else None
             for e in top.outbound[j]:
-                c = top.customer[e]
-                # level[c] counts units of c's item; in transit and kits are j's own units
-                below = level[c] if top.units[e] == 1.0 else level[c] * top.units[e]
+                customer = top.customer[e]
+                # level[customer] counts units of its item; in transit and kits are j's own
+                below = level[customer] if top.units[e] == 1.0 else level[customer] * top.units[e]
                 part = below + self.in_transit[e]
                 if self.kit is not None:
                     part = part + self.kit[e]
-                acc = part if acc is None else acc + part
-            level[j] = self.on_hand[j] if acc is None else acc + self.on_hand[j]
+                below_j = part if below_j is None else below_j + part
+            level[j] = self.on_hand[j] if below_j is None else below_j + self.on_hand[j]
         return level + self.on_order
 
     def ship(self, t: int, measured: bool) -> None:
         """Every supplier ships what it owes, as far as stock, the allocation rule,
         capacities and outages allow; shipments join the pipeline."""
         owed, shipped = self.owed, self.shipped
-        ext = self.external
+        external = self.external
         off = None if self.edge_off is None else self.edge_off[t]
         # the external supplier ships all it owes, unless capped
-        if ext.size == owed.shape[0]:
+        if external.size == owed.shape[0]:
             np.copyto(shipped, owed)
         else:
-            shipped[ext] = owed[ext]
+            shipped[external] = owed[external]
         if self.edge_cap is not None:
             np.minimum(shipped, self.edge_cap[:, None], out=shipped)
-        for s, ix, _ in self.supply:
-            queue = self.queues.get(s)
-            stock = self.on_hand[s]
+        for supplier, edges, _ in self.supply:
+            queue = self.queues.get(supplier)
+            stock = self.on_hand[supplier]
             if queue is None:  # one customer: every rule ships min(owed, stock)
-                proposal = np.minimum(owed[ix], stock)
+                proposal = np.minimum(owed[edges], stock)
             else:
                 proposal = queue.propose(stock)
             if self.edge_cap is not None:
-                np.minimum(proposal, self.edge_cap[ix][..., None], out=proposal)
-            cap = self.node_cap[s]
-            if cap is not None:
-                proposal = _ration(proposal, cap)
-            shipped[ix] = proposal
+                np.minimum(proposal, self.edge_cap[edges][..., None], out=proposal)
+            capacity = self.node_cap[supplier]
+            if capacity is not None:
+                proposal = _ration(proposal, capacity)
+            shipped[edges] = proposal
         if off is not None:
             shipped[off] = 0.0
         if self.assembly:
             self._complete_kits(shipped)
-        k = self.trace_skus
-        for s, ix, one in self.supply:
-            sent = shipped[ix]
-            total = sent if one else sent.sum(axis=0)
-            self.on_hand[s] -= total
-            self.owed_out[s] -= total
-            queue = self.queues.get(s)
+        traces = self.traces if self.trace_skus else None
+        for supplier, edges, one_customer in self.supply:
+            sent = shipped[edges]
+            total = sent if one_customer else sent.sum(axis=0)
+            self.on_hand[supplier] -= total
+            self.owed_out[supplier] -= total
+            queue = self.queues.get(supplier)
             if queue is not None:
                 queue.remove(sent)
-            if k:
-                self.traces[s].fields["served"][t] += total[self.tcols]
+            if traces is not None:
+                traces[supplier].fields["served"][t] += total[self.traced_columns]
         owed -= shipped
         if measured and self.supply:
             # units of this period's orders not shipped this period (older orders first)
-            for s, ix, one in self.supply:
-                new = self.new_owed[ix]
-                short = np.minimum(new, owed[ix])
-                self.tot_asked[s] += new if one else new.sum(axis=0)
-                self.tot_short[s] += short if one else short.sum(axis=0)
+            for supplier, edges, one_customer in self.supply:
+                new = self.new_owed[edges]
+                short = np.minimum(new, owed[edges])
+                self.tot_asked[supplier] += new if one_customer else new.sum(axis=0)
+                self.tot_short[supplier] += short if one_customer else short.sum(axis=0)
         if self.supply:
             self.new_owed.fill(0.0)
             if self.ages is not None:
@@ -894,45 +953,49 @@ class PeriodicSimulation:
             shipped[inbound] = kits[None, :] * units
 
     def _to_pipeline(self, t: int, shipped: np.ndarray) -> None:
-        W, pipe = self.W, self.pipe
+        n_slots, pipe = self.W, self.pipe
         if self.common_lead is not None:  # every edge, one lead time: a row of the ring
-            pipe[(t + self.common_lead) % W] += shipped
+            pipe[(t + self.common_lead) % n_slots] += shipped
         elif self.const_edges.size:
-            slots = self.slot_table[t % W]
+            slots = self.slot_table[t % n_slots]
             if self.const_edges.size == shipped.shape[0]:
                 pipe[slots, self.const_edges] += shipped
             else:
                 pipe[slots, self.const_edges] += shipped[self.const_edges]
         for e in self.grid_edges:
-            pipe[(t + self.grids[e][t]) % W, e, self.cols] += shipped[e]
+            pipe[(t + self.grids[e][t]) % n_slots, e, self.cols] += shipped[e]
 
     # ------------------------------------------------------------------ traces
+    # (called only when the run traces: ``self.traces`` is a list)
     def _trace_received(self, t: int, got: np.ndarray) -> None:
-        for i, tr in enumerate(self.traces):
-            tr.fields["received"][t] = got[i, self.tcols]
+        for i, trace in enumerate(self.traces or ()):
+            trace.fields["received"][t] = got[i, self.traced_columns]
 
     def _trace_demand(self, t: int, d: np.ndarray) -> None:
+        traces = self.traces or []
+        columns = self.traced_columns
         for j, i in enumerate(self.top.demand_nodes):
-            f = self.traces[i].fields
-            f["demand"][t] = d[j, self.tcols]
-            f["served"][t] = self.served[j, self.tcols]
+            fields = traces[i].fields
+            fields["demand"][t] = d[j, columns]
+            fields["served"][t] = self.served[j, columns]
             if not self.backorder_mode:
-                f["lost"][t] = self.lost[j, self.tcols]
+                fields["lost"][t] = self.lost[j, columns]
 
     def _trace_levels(self, t: int) -> None:
-        for i, tr in enumerate(self.traces):
-            f = tr.fields
-            f["on_hand"][t] = self.on_hand[i, self.tcols]
-            f["backorders"][t] = self.cust_bo[i, self.tcols] + self.owed_out[i, self.tcols]
-            f["on_order"][t] = self.on_order[i, self.tcols]
+        columns = self.traced_columns
+        for i, trace in enumerate(self.traces or ()):
+            fields = trace.fields
+            fields["on_hand"][t] = self.on_hand[i, columns]
+            fields["backorders"][t] = self.cust_bo[i, columns] + self.owed_out[i, columns]
+            fields["on_order"][t] = self.on_order[i, columns]
             if self.node_off is not None:
-                f["disrupted"][t] = float(self.node_off[t, i])
+                fields["disrupted"][t] = float(self.node_off[t, i])
 
     # ------------------------------------------------------------------ results
     def output(self) -> SimulationOutput:
         top = self.top
-        N, n = top.n_nodes, self.n_skus
-        D = top.demand_nodes
+        n_nodes, n_skus = top.n_nodes, self.n_skus
+        facing = top.demand_nodes
         inbound = top.inbound
 
         def per_node(edge_array: np.ndarray) -> list[np.ndarray]:
@@ -941,8 +1004,8 @@ class PeriodicSimulation:
             ]
 
         def demand_rows(arr: np.ndarray) -> list[np.ndarray]:
-            out = [np.zeros(n) for _ in range(N)]
-            for j, i in enumerate(D):
+            out = [np.zeros(n_skus) for _ in range(n_nodes)]
+            for j, i in enumerate(facing):
                 out[i] = arr[j]
             return out
 
@@ -951,14 +1014,14 @@ class PeriodicSimulation:
         measured = self.demand[self.warmup :]
         tot_demand = measured.sum(axis=0)
         demand_sq = np.einsum("tjn,tjn->jn", measured, measured)  # for the bullwhip ratio
-        zero = np.zeros(n)
-        row = {int(i): j for j, i in enumerate(D)}
+        zero = np.zeros(n_skus)
+        row = {int(i): j for j, i in enumerate(facing)}
         totals = []
-        for i in range(N):
+        for i in range(n_nodes):
             j = row.get(i)
             supplier = top.outbound[i].size > 0
 
-            def at(arr: np.ndarray, j=j) -> np.ndarray:
+            def at(arr: np.ndarray, j: int | None = j) -> np.ndarray:
                 return zero if j is None else arr[j]
 
             totals.append(
@@ -991,7 +1054,7 @@ class PeriodicSimulation:
             traces=self.traces,
             final_on_hand=list(self.on_hand),
             final_in_transit=per_node(self.in_transit),
-            final_backorders=[self.cust_bo[i] + self.owed_out[i] for i in range(N)],
+            final_backorders=[self.cust_bo[i] + self.owed_out[i] for i in range(n_nodes)],
             final_owed=per_node(self.owed),
             received_total=list(self.received_total),
             ordered_total=list(self.ordered_total),

@@ -250,7 +250,8 @@ def rolling_origin(
         )
     shape = (starts.size, horizon, n_series)
     actual, forecast, covered = np.empty(shape), np.empty(shape), np.full(shape, np.nan)
-    fitted_at = seen = None
+    fitted_at: int | None = None
+    seen = 0  # periods the forecaster has seen (set by the first fit)
     for k, t0 in enumerate(starts.tolist()):
         if fitted_at is None or t0 - fitted_at >= refit_every:
             if x is None:

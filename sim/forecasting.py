@@ -3,7 +3,7 @@
 A :class:`ForecastDriver` stands between the demand a node sees and a forecaster:
 
 * before period 0 it fits the forecaster on warm-up history (drawn from the demand model
-  for periods ``-H .. -1`` on its own random stream, so it leaves the simulation's demand,
+  for periods ``-history .. -1`` on its own random stream, so it leaves the simulation's demand,
   and common random numbers, untouched);
 * after the demand of period ``t`` is served it hands that period to the forecaster:
   a cheap ``update`` every period, a full re-fit every ``refit_every`` periods;
@@ -55,7 +55,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -67,13 +69,19 @@ from sim.demand import DemandModel
 __all__ = [
     "ForecastSettings",
     "ForecastDriver",
+    "ForecastDrivers",
     "ExogSource",
     "ShiftEvent",
+    "ShiftMonitor",
+    "CusumMonitor",
     "MONITORS",
     "EXOG_COLUMNS",
 ]
 
-MONITORS = ("none", "cusum")
+#: How a run watches for demand shifts (``forecaster.monitor``): :class:`ShiftMonitor`,
+#: :class:`CusumMonitor`.
+Monitor = Literal["none", "cusum"]
+MONITORS: tuple[Monitor, ...] = get_args(Monitor)
 #: Exogenous column groups a run can hand to forecasters (``forecaster.exog``).
 EXOG_COLUMNS = ("calendar", "weekday", "yearly", "promotion", "data")
 #: Yearly Fourier pairs in the ``yearly`` columns.
@@ -88,7 +96,7 @@ class ForecastSettings:
     history: int = 112
     error_window: int = 104
     min_errors: int = 8
-    monitor: str = "none"
+    monitor: Monitor = "none"
     cusum_k: float = 0.5
     cusum_h: float = 6.0
     min_after: int = 7
@@ -253,7 +261,7 @@ class RollingErrors:
     def push(self, values: np.ndarray) -> None:
         """Append per-SKU values; NaN means nothing new for that SKU."""
         if self._common is not None and not np.isnan(values).any():
-            self._push_row(values)
+            self._push_row(values, self._common)
             return
         cols = np.flatnonzero(~np.isnan(values))
         if cols.size == 0:
@@ -270,12 +278,12 @@ class RollingErrors:
         self.squares[cols] += new * new
         self.count[cols] += 1
 
-    def _push_row(self, values: np.ndarray) -> None:
-        # the general path's arithmetic, a whole row at a time
+    def _push_row(self, values: np.ndarray, pushed: int) -> None:
+        # the general path's arithmetic, a whole row at a time (``pushed``: every SKU's count)
         window = self.samples.shape[0]
-        row = self.samples[self._common % window]
+        row = self.samples[pushed % window]
         work = self._work
-        if self._common >= window:  # the ring is full: the oldest error leaves
+        if pushed >= window:  # the ring is full: the oldest error leaves
             self.total -= row
             np.multiply(row, row, out=work)
             self.squares -= work
@@ -284,7 +292,7 @@ class RollingErrors:
         np.multiply(values, values, out=work)
         self.squares += work
         self.count += 1
-        self._common += 1
+        self._common = pushed + 1
 
     def n(self) -> np.ndarray:
         return np.minimum(self.count, self.samples.shape[0])
@@ -300,10 +308,10 @@ class RollingErrors:
             np.maximum(var, 0.0, out=var)
             var /= m - 1
             return np.sqrt(var, out=var)
-        n = self.n()
-        m = np.maximum(n, 2)
+        counts = self.n()
+        m = np.maximum(counts, 2)
         var = np.maximum(self.squares - self.total * self.total / m, 0.0) / (m - 1)
-        return np.where(n >= min_count, np.sqrt(var), np.nan)
+        return np.where(counts >= min_count, np.sqrt(var), np.nan)
 
     def reset(self, skus: np.ndarray) -> None:
         self.samples[:, skus] = np.nan
@@ -354,12 +362,81 @@ class Accuracy:
         }
 
 
+class ShiftMonitor:
+    """``monitor=none``: no shift is looked for; the forecaster follows its schedule.
+
+    A monitor watches a driver's one-step errors, one call per period that had a one-step
+    forecast, and returns the shifts it detects (:class:`ShiftEvent`); the driver records
+    them and rescales and re-fits once ``min_after`` periods have passed (module
+    docstring). ``scale`` gives the per-SKU scale of one-step errors, asked for only by a
+    monitor that standardises them; ``watching`` is False for SKUs with a shift pending."""
+
+    def __init__(self, n_skus: int, settings: ForecastSettings) -> None:
+        self.settings = settings
+
+    def shifts(
+        self,
+        t: int,
+        errors: np.ndarray,
+        scale: Callable[[], np.ndarray],
+        watching: np.ndarray,
+    ) -> list[ShiftEvent]:
+        return []
+
+
+class CusumMonitor(ShiftMonitor):
+    """``monitor=cusum``: a two-sided CUSUM on standardised one-step errors per SKU (Page
+    1954), with reference value ``cusum_k`` and decision interval ``cusum_h``. The change
+    point is the period after the statistic last sat at zero (Montgomery 2013, Sec. 9.1).
+    A SKU's statistic restarts at zero when it signals, and stays there while its shift is
+    pending."""
+
+    def __init__(self, n_skus: int, settings: ForecastSettings) -> None:
+        super().__init__(n_skus, settings)
+        self.upper = np.zeros(n_skus)
+        self.lower = np.zeros(n_skus)
+        self.last_at_zero = np.zeros(n_skus, dtype=np.int64)  # last period both sat at zero
+
+    def shifts(
+        self,
+        t: int,
+        errors: np.ndarray,
+        scale: Callable[[], np.ndarray],
+        watching: np.ndarray,
+    ) -> list[ShiftEvent]:
+        k, h = self.settings.cusum_k, self.settings.cusum_h
+        standardised = errors / np.maximum(scale(), 1e-9)
+        self.upper = np.maximum(0.0, self.upper + standardised - k)
+        self.lower = np.maximum(0.0, self.lower - standardised - k)
+        at_zero = (self.upper == 0) & (self.lower == 0)
+        self.last_at_zero[at_zero] = t
+        statistic = np.maximum(self.upper, self.lower)
+        shifted = (statistic > h) & watching
+        events = [
+            ShiftEvent(t, int(i), float(statistic[i]), int(self.last_at_zero[i]) + 1)
+            for i in np.flatnonzero(shifted)
+        ]
+        restart = ~watching | shifted
+        self.upper[restart] = 0.0
+        self.lower[restart] = 0.0
+        self.last_at_zero[restart] = t
+        return events
+
+
+#: The monitor class of each ``forecaster.monitor``.
+_MONITOR_CLASSES: dict[str, type[ShiftMonitor]] = {"none": ShiftMonitor, "cusum": CusumMonitor}
+
+
 class ForecastDriver:
     """Runs one forecaster over one node's demand during one replication.
 
     ``exog``: the run's exogenous columns, for a forecaster that uses them (or None); the
-    driver tabulates them once for periods ``-H .. horizon + h - 1`` (``self.X``, row
-    ``H + t`` for period ``t``).
+    driver tabulates them once for periods ``-n_history .. horizon + forecast_steps - 1``
+    (``self.regressors``, row ``n_history + t`` for period ``t``).
+
+    Rows of ``self.series`` (the history, then the periods observed so far) are likewise
+    ``n_history + t`` for period ``t``. ``protection_periods`` is each SKU's protection
+    interval (at least 1); the forecaster is asked for ``forecast_steps``, the longest.
     """
 
     def __init__(
@@ -375,92 +452,100 @@ class ForecastDriver:
     ):
         self.forecaster = forecaster
         self.settings = settings
-        H, n = history.shape
-        self.H, self.n, self.T = H, n, int(horizon)
-        self.P = np.maximum(np.asarray(protection_periods, dtype=np.int64), 1)
-        self.h = int(self.P.max())
+        n_history, n_skus = history.shape
+        self.n_history, self.n_skus, self.horizon = n_history, n_skus, int(horizon)
+        self.protection_periods = np.maximum(np.asarray(protection_periods, dtype=np.int64), 1)
+        self.forecast_steps = int(self.protection_periods.max())
         # one protection interval for every SKU (the usual case): whole-row arithmetic
-        self._p = self.h if bool(np.all(self.P == self.h)) else None
-        self.warmup = int(warmup)
-        self.y = np.zeros((H + self.T, n))
-        self.y[:H] = history
-        self.X = None
-        if exog is not None and exog.columns:
-            self.X = exog.table(-H, H + self.T + self.h)
-        # The last h + 1 of: cumulative demand (row k: periods before history row k) and
-        # the forecasts of protection-interval sums (row t: made at the end of period t,
-        # NaN where none was made); rings, since errors look back at most h periods.
-        self.ring = self.h + 1
-        self.cum = np.zeros((self.ring, n))
-        self.cum[H % self.ring] = running_total(history)
-        self.fsum = np.full((self.ring, n), np.nan)
-        self.f1 = np.full(n, np.nan)  # the one-step forecast made at the end of period f1_at
-        self.f1_at = -1
-        W = settings.error_window
-        self.sum_errors = RollingErrors(W, n)
-        self.one_errors = RollingErrors(W, n)
-        diffs = np.abs(np.diff(history, axis=0)) if H > 1 else np.zeros((1, n))
-        self.accuracy = Accuracy(
-            np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), naive_scale=diffs.mean(axis=0)
+        self._common_protection: int | None = (
+            self.forecast_steps
+            if bool(np.all(self.protection_periods == self.forecast_steps))
+            else None
         )
-        self.cusum_pos = np.zeros(n)
-        self.cusum_neg = np.zeros(n)
-        self.zero_at = np.zeros(n, dtype=np.int64)  # last period the CUSUM sat at zero
+        self.warmup = int(warmup)
+        self.series = np.zeros((n_history + self.horizon, n_skus))
+        self.series[:n_history] = history
+        self.regressors: np.ndarray | None = None
+        if exog is not None and exog.columns:
+            self.regressors = exog.table(-n_history, n_history + self.horizon + self.forecast_steps)
+        # The last forecast_steps + 1 of: cumulative demand (row k: periods before series
+        # row k) and the forecasts of protection-interval sums (row t: made at the end of
+        # period t, NaN where none was made); rings, since errors look back at most
+        # forecast_steps periods.
+        self.ring_size = self.forecast_steps + 1
+        self.cumulative_demand = np.zeros((self.ring_size, n_skus))
+        self.cumulative_demand[n_history % self.ring_size] = running_total(history)
+        self.forecast_sums = np.full((self.ring_size, n_skus), np.nan)
+        # the one-step forecast made at the end of period one_step_made_at
+        self.one_step_forecast = np.full(n_skus, np.nan)
+        self.one_step_made_at = -1
+        window = settings.error_window
+        self.sum_errors = RollingErrors(window, n_skus)
+        self.one_errors = RollingErrors(window, n_skus)
+        diffs = np.abs(np.diff(history, axis=0)) if n_history > 1 else np.zeros((1, n_skus))
+        self.accuracy = Accuracy(
+            np.zeros(n_skus),
+            np.zeros(n_skus),
+            np.zeros(n_skus),
+            np.zeros(n_skus),
+            naive_scale=diffs.mean(axis=0),
+        )
+        self.monitor = _MONITOR_CLASSES[settings.monitor](n_skus, settings)
         self.shifts: list[ShiftEvent] = []
-        self.pending = np.full(n, -1, dtype=np.int64)  # change point awaiting rescaling
+        self.pending = np.full(n_skus, -1, dtype=np.int64)  # change point awaiting rescaling
         self._any_pending = False
         self.refits = 0
-        self.sigma1 = None  # set by start()
+        self.history_sigma = np.ones(n_skus)  # set by start()
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
-        self._fit(self.H)
-        self.sigma1 = self._in_sample_sigma()
+        self._fit(self.n_history)
+        self.history_sigma = self._in_sample_sigma()
 
     def _in_sample_sigma(self) -> np.ndarray:
         """Scale of one-step errors for standardising: the history's period-to-period
         variation until the run has its own errors."""
-        hist = self.y[: self.H]
-        return np.maximum(hist.std(axis=0, ddof=1) if self.H > 1 else np.ones(self.n), 1e-9)
+        history = self.series[: self.n_history]
+        spread = history.std(axis=0, ddof=1) if self.n_history > 1 else np.ones(self.n_skus)
+        return np.maximum(spread, 1e-9)
 
     def observe(self, t: int, demand: np.ndarray) -> None:
         """Demand of period ``t`` has been served: learn from it."""
-        row = self.H + t
-        self.y[row] = demand
-        ring, cum, fsum = self.ring, self.cum, self.fsum
-        now = cum[(row + 1) % ring]
-        np.add(cum[row % ring], demand, out=now)
+        row = self.n_history + t
+        self.series[row] = demand
+        ring, cumulative, forecast_sums = self.ring_size, self.cumulative_demand, self.forecast_sums
+        now = cumulative[(row + 1) % ring]
+        np.add(cumulative[row % ring], demand, out=now)
         measured = t >= self.warmup
         # one-step error of the forecast made at the end of period t - 1
-        if t >= 1 and self.f1_at == t - 1:
-            e = demand - self.f1
-            self.one_errors.push(e)
+        if t >= 1 and self.one_step_made_at == t - 1:
+            errors = demand - self.one_step_forecast
+            self.one_errors.push(errors)
             if measured:
-                acc = self.accuracy
-                acc.n += 1
-                acc.abs_error += np.abs(e)
-                acc.sq_error += e * e
-                acc.error += e
-            if self.settings.monitor == "cusum":
-                self._monitor(t, e)
+                accuracy = self.accuracy
+                accuracy.n += 1
+                accuracy.abs_error += np.abs(errors)
+                accuracy.sq_error += errors * errors
+                accuracy.error += errors
+            self._watch(t, errors)
         # errors of protection-interval sums whose last period is t
-        p = self._p
-        if p is not None:
-            if t >= p:  # NaN where no forecast was made, as below
-                actual = now - cum[(row + 1 - p) % ring]
-                self.sum_errors.push(actual - fsum[(t - p) % ring])
+        common = self._common_protection
+        if common is not None:
+            if t >= common:  # NaN where no forecast was made, as below
+                actual = now - cumulative[(row + 1 - common) % ring]
+                self.sum_errors.push(actual - forecast_sums[(t - common) % ring])
         else:
-            made = t - self.P
+            made = t - self.protection_periods
             ok = made >= 0
             if ok.any():
-                idx = np.where(ok, made, 0) % ring
-                cols = np.arange(self.n)
-                forecast_sum = fsum[idx, cols]
+                made_rows = np.where(ok, made, 0) % ring
+                skus = np.arange(self.n_skus)
+                forecast_sum = forecast_sums[made_rows, skus]
                 ok &= ~np.isnan(forecast_sum)
-                actual = now - cum[(row + 1 - self.P) % ring, cols]
-                err = np.where(ok, actual - forecast_sum, np.nan)
-                self.sum_errors.push(err)
-        fsum[t % ring] = np.nan  # made h + 1 periods ago, no longer needed; forecast(t) fills it
+                actual = now - cumulative[(row + 1 - self.protection_periods) % ring, skus]
+                self.sum_errors.push(np.where(ok, actual - forecast_sum, np.nan))
+        # made forecast_steps + 1 periods ago, no longer needed; forecast(t) fills it
+        forecast_sums[t % ring] = np.nan
         # a shift with enough periods behind it changes the history: a fresh fit; else the
         # period is absorbed, and on schedule the forecaster re-fits on the history so far
         if self._any_pending:
@@ -474,27 +559,28 @@ class ForecastDriver:
         self.forecaster.update(demand.copy(), self._exog(row))
         if (t + 1) % self.settings.refit_every == 0:
             # refit's contract: the fitted history plus every period updated since
-            self.forecaster.refit(self.y[: row + 1], self._exog(slice(row + 1)))
+            self.forecaster.refit(self.series[: row + 1], self._exog(slice(row + 1)))
             self.refits += 1
 
     def forecast(self, t: int) -> Forecast:
         """The forecast for the review at the end of period ``t``, with error statistics."""
-        row = self.H + t + 1  # the regressors of periods t + 1 .. t + h, known in advance
-        fc = self.forecaster.predict(self.h, self._exog(slice(row, row + self.h)))
+        row = self.n_history + t + 1  # the regressors of periods t + 1 .. t + steps, known
+        steps = self.forecast_steps
+        fc = self.forecaster.predict(steps, self._exog(slice(row, row + steps)))
         mean = fc.mean
-        self.f1[:] = mean[0]
-        self.f1_at = t
-        total = self.fsum[t % self.ring]
-        if self._p is not None:  # the running sum is what cumsum computes, row by row
+        self.one_step_forecast[:] = mean[0]
+        self.one_step_made_at = t
+        total = self.forecast_sums[t % self.ring_size]
+        if self._common_protection is not None:  # the running sum cumsum computes, row by row
             total[:] = mean[0]
-            for k in range(1, self._p):
+            for k in range(1, self._common_protection):
                 total += mean[k]
         else:
-            total[:] = fc.cumulative_mean(self.P)
+            total[:] = fc.cumulative_mean(self.protection_periods)
         return dataclasses.replace(
             fc,
             time=float(t),
-            protection_periods=self.P,
+            protection_periods=self.protection_periods,
             protection_mean=total.copy(),
             error_sum_std=self.sum_errors.std(self.settings.min_errors),
             error_sum_samples=self.sum_errors.samples,
@@ -504,47 +590,49 @@ class ForecastDriver:
     # -- helpers ------------------------------------------------------------------------
     def _fit(self, rows: int) -> None:
         """A full fit on the first ``rows`` rows of the history (and of the regressors)."""
-        self.forecaster.fit(self.y[:rows].copy(), self._exog(slice(rows)))
+        self.forecaster.fit(self.series[:rows].copy(), self._exog(slice(rows)))
         self.refits += 1
 
     def _exog(self, rows: int | slice) -> np.ndarray | None:
         """Rows of the regressor table; None (the contract's "no regressors") without one."""
-        return None if self.X is None else self.X[rows]
+        return None if self.regressors is None else self.regressors[rows]
 
-    def _monitor(self, t: int, e: np.ndarray) -> None:
-        s = self.settings
-        # a rolling sigma from few errors is often too small: false alarms
-        rolling = self.one_errors.std(max(s.min_errors, 20))
-        sigma = np.where(np.isnan(rolling), self.sigma1, rolling)
-        z = e / np.maximum(sigma, 1e-9)
+    def _one_step_scale(self) -> np.ndarray:
+        """Per-SKU scale of one-step errors: their rolling std once there are enough of
+        them, else the history's (a rolling sigma from few errors is often too small:
+        false alarms)."""
+        rolling = self.one_errors.std(max(self.settings.min_errors, 20))
+        return np.where(np.isnan(rolling), self.history_sigma, rolling)
+
+    def _watch(self, t: int, errors: np.ndarray) -> None:
+        """Hand period ``t``'s one-step errors to the monitor; a SKU it finds shifted
+        waits for rescaling, and its sum errors (from the old regime) are dropped."""
         watching = self.pending < 0  # a SKU with a pending shift is not monitored
-        self.cusum_pos = np.maximum(0.0, self.cusum_pos + z - s.cusum_k)
-        self.cusum_neg = np.maximum(0.0, self.cusum_neg - z - s.cusum_k)
-        at_zero = (self.cusum_pos == 0) & (self.cusum_neg == 0)
-        self.zero_at[at_zero] = t
-        stat = np.maximum(self.cusum_pos, self.cusum_neg)
-        shifted = (stat > s.cusum_h) & watching
-        for i in np.flatnonzero(shifted):
-            cp = int(self.zero_at[i]) + 1
-            self.shifts.append(ShiftEvent(t, int(i), float(stat[i]), cp))
-            self.pending[i] = cp
-            self._any_pending = True
-        self.cusum_pos[~watching | shifted] = 0.0
-        self.cusum_neg[~watching | shifted] = 0.0
-        self.zero_at[~watching | shifted] = t
-        if shifted.any():
-            # sum errors from before the shift describe the old regime
-            self.sum_errors.reset(shifted)
+        events = self.monitor.shifts(t, errors, self._one_step_scale, watching)
+        if not events:
+            return
+        shifted = np.zeros(self.n_skus, dtype=bool)
+        for event in events:
+            self.shifts.append(event)
+            self.pending[event.sku] = event.change_point
+            shifted[event.sku] = True
+        self._any_pending = True
+        self.sum_errors.reset(shifted)
 
     def _adjust_history(self, t: int, skus: np.ndarray) -> None:
         """Rescale each shifted SKU's history before its change point to the level since."""
-        row = self.H + t
+        row = self.n_history + t
         for i in skus:
-            cp = self.H + int(self.pending[i])
-            after = self.y[cp : row + 1, i]
-            before = self.y[:cp, i]
+            change_row = self.n_history + int(self.pending[i])
+            after = self.series[change_row : row + 1, i]
+            before = self.series[:change_row, i]
             if after.size and before.size and before.mean() > 0:
-                self.y[:cp, i] = before * (after.mean() / before.mean())
+                self.series[:change_row, i] = before * (after.mean() / before.mean())
 
-    def shift_table(self) -> list[dict]:
-        return [dataclasses.asdict(ev) for ev in self.shifts]
+    def shift_table(self) -> list[dict[str, float]]:
+        return [dataclasses.asdict(event) for event in self.shifts]
+
+
+#: A run's forecast drivers: per node that has one, its driver and the signal it follows
+#: (``demand``, ``echelon_demand`` or ``orders``; :func:`sim.runner.begin_replication`).
+ForecastDrivers = dict[int, tuple[ForecastDriver, str]]

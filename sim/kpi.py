@@ -81,28 +81,31 @@ def _node_costs(
     nodes = out.nodes
     by_name = {nd.name: nd for nd in nodes}
     index = {nd.name: i for i, nd in enumerate(nodes)}
-    transit = [None] * len(nodes)
+    transit: list[np.ndarray | None] = [None] * len(nodes)
+    edge_in_transit = np.zeros((0, 0)) if out.edge_in_transit is None else out.edge_in_transit
     for e, ed in enumerate(out.edges):
         i = index[ed.customer]
         rate = by_name[ed.supplier].holding if ed.supplier is not None else 0.0
-        part = rate * out.edge_in_transit[e]
-        transit[i] = part if transit[i] is None else transit[i] + part
+        part = rate * edge_in_transit[e]
+        earlier = transit[i]
+        transit[i] = part if earlier is None else earlier + part
     rows = []
     for i, (nd, tot) in enumerate(zip(nodes, out.totals, strict=True)):
-        T = max(tot.n_periods, 1e-300)
-        in_transit = transit[i] if transit[i] is not None else 0.0 * tot.in_transit
-        holding = (nd.holding * tot.on_hand + in_transit) / T
+        periods = max(tot.n_periods, 1e-300)
+        charged = transit[i]
+        in_transit = charged if charged is not None else 0.0 * tot.in_transit
+        holding = (nd.holding * tot.on_hand + in_transit) / periods
         if nd.demand_facing:
             shortage = (
                 costs.backorder * tot.backorders if backorder_mode else costs.lost_sale * tot.lost
-            ) / T
+            ) / periods
         else:
             shortage = np.zeros_like(holding)
         if costs.discounts is None:
-            ordering = (costs.order_fixed * tot.orders + costs.unit * tot.ordered) / T
+            ordering = (costs.order_fixed * tot.orders + costs.unit * tot.ordered) / periods
         else:
-            ordering = (costs.order_fixed * tot.orders + _purchase(tot)) / T
-        waste = costs.waste * _waste(tot) / T
+            ordering = (costs.order_fixed * tot.orders + _purchase(tot)) / periods
+        waste = costs.waste * _waste(tot) / periods
         rows.append(
             {"holding": holding, "shortage": shortage, "ordering": ordering, "waste": waste}
         )
@@ -128,17 +131,17 @@ def _waste(tot: NodeTotals) -> np.ndarray:
 def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[str, float]:
     """Scalar KPIs of one replication."""
     backorder_mode = unmet_demand == "backorder"
-    nc = _node_costs(out, costs, backorder_mode)
-    holding = sum(float(c["holding"].sum()) for c in nc)
-    shortage = sum(float(c["shortage"].sum()) for c in nc)
-    ordering = sum(float(c["ordering"].sum()) for c in nc)
-    waste_cost = sum(float(c["waste"].sum()) for c in nc)
+    node_costs = _node_costs(out, costs, backorder_mode)
+    holding = sum(float(rates["holding"].sum()) for rates in node_costs)
+    shortage = sum(float(rates["shortage"].sum()) for rates in node_costs)
+    ordering = sum(float(rates["ordering"].sum()) for rates in node_costs)
+    waste_cost = sum(float(rates["waste"].sum()) for rates in node_costs)
     front = [t for nd, t in zip(out.nodes, out.totals, strict=True) if nd.demand_facing]
     demand = sum(float(t.demand.sum()) for t in front)
     served = sum(float(t.served.sum()) for t in front)
     sku_periods = sum(t.n_periods * t.demand.shape[0] for t in front)
     stockouts = sum(float(t.stockout_periods.sum()) for t in front)
-    T = max(out.totals[0].n_periods, 1e-300)
+    periods = max(out.totals[0].n_periods, 1e-300)
     return {
         "cost_per_period": holding + shortage + ordering + waste_cost,
         "holding_cost": holding,
@@ -148,11 +151,11 @@ def replication_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> 
         "fill_rate": served / demand if demand > 0 else math.nan,
         "cycle_service_level": 1.0 - stockouts / sku_periods if sku_periods > 0 else math.nan,
         "stockout_periods": stockouts,
-        "avg_on_hand": sum(float(t.on_hand.sum()) for t in out.totals) / T,
-        "avg_backorders": sum(float(t.backorders.sum()) for t in front) / T,
-        "avg_in_transit": sum(float(t.in_transit.sum()) for t in out.totals) / T,
+        "avg_on_hand": sum(float(t.on_hand.sum()) for t in out.totals) / periods,
+        "avg_backorders": sum(float(t.backorders.sum()) for t in front) / periods,
+        "avg_in_transit": sum(float(t.in_transit.sum()) for t in out.totals) / periods,
         "lost_sales": sum(float(t.lost.sum()) for t in front),
-        "waste": sum(float(_waste(t).sum()) for t in out.totals) / T,
+        "waste": sum(float(_waste(t).sum()) for t in out.totals) / periods,
         "orders_placed": sum(float(t.orders.sum()) for t in out.totals),
         "disrupted_periods": sum(float(t.disrupted_periods) for t in out.totals),
     }
@@ -176,11 +179,11 @@ NODE_KPI_NAMES = (
 )
 
 
-def _variance(total: np.ndarray, total_sq: np.ndarray, T: float) -> float:
+def _variance(total: np.ndarray, total_sq: np.ndarray, periods: float) -> float:
     """Summed over SKUs: the variance over periods of a per-period series, from its sum and
     sum of squares."""
-    mean = total / T
-    return float(np.maximum(total_sq / T - mean * mean, 0.0).sum())
+    mean = total / periods
+    return float(np.maximum(total_sq / periods - mean * mean, 0.0).sum())
 
 
 def _ratio(num: float, den: float) -> float:
@@ -199,25 +202,25 @@ def node_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[st
     1997); ``waste`` is the node's perished units discarded per period. Stock in transit
     counts at the receiving node.
     """
-    nc = _node_costs(out, costs, unmet_demand == "backorder")
+    node_costs = _node_costs(out, costs, unmet_demand == "backorder")
     result = {}
-    for nd, tot, c in zip(out.nodes, out.totals, nc, strict=True):
-        T = max(tot.n_periods, 1e-300)
+    for nd, tot, rates in zip(out.nodes, out.totals, node_costs, strict=True):
+        periods = max(tot.n_periods, 1e-300)
         holding, shortage, ordering, waste_cost = (
-            float(c[k].sum()) for k in ("holding", "shortage", "ordering", "waste")
+            float(rates[k].sum()) for k in ("holding", "shortage", "ordering", "waste")
         )
         if nd.demand_facing:
             fill = _ratio(float(tot.served.sum()), float(tot.demand.sum()))
-        elif tot.asked_children is not None:
+        elif tot.asked_children is not None and tot.short_children is not None:
             asked = float(tot.asked_children.sum())
             fill = _ratio(asked - float(tot.short_children.sum()), asked)
         else:
             fill = math.nan
         bullwhip = math.nan
-        if tot.ordered_sq is not None and tot.incoming is not None:
+        if tot.ordered_sq is not None and tot.incoming is not None and tot.incoming_sq is not None:
             bullwhip = _ratio(
-                _variance(tot.ordered, tot.ordered_sq, T),
-                _variance(tot.incoming, tot.incoming_sq, T),
+                _variance(tot.ordered, tot.ordered_sq, periods),
+                _variance(tot.incoming, tot.incoming_sq, periods),
             )
         result[nd.name] = {
             "cost_per_period": holding + shortage + ordering + waste_cost,
@@ -225,11 +228,11 @@ def node_kpis(out: SimulationOutput, costs: Costs, unmet_demand: str) -> dict[st
             "shortage_cost": shortage,
             "ordering_cost": ordering,
             "waste_cost": waste_cost,
-            "avg_on_hand": float(tot.on_hand.sum()) / T,
-            "avg_backorders": float(tot.backorders.sum()) / T,
-            "avg_in_transit": float(tot.in_transit.sum()) / T,
+            "avg_on_hand": float(tot.on_hand.sum()) / periods,
+            "avg_backorders": float(tot.backorders.sum()) / periods,
+            "avg_in_transit": float(tot.in_transit.sum()) / periods,
             "fill_rate": fill,
-            "waste": float(_waste(tot).sum()) / T,
+            "waste": float(_waste(tot).sum()) / periods,
             "orders_placed": float(tot.orders.sum()),
             "disrupted_periods": float(tot.disrupted_periods),
             "bullwhip": bullwhip,
@@ -245,11 +248,11 @@ def echelon_kpis(out: SimulationOutput, echelon: np.ndarray) -> dict[str, dict[s
         num = den = 0.0
         for i in np.flatnonzero(echelon == k):
             tot = out.totals[i]
-            if tot.ordered_sq is None or tot.incoming is None:
+            if tot.ordered_sq is None or tot.incoming is None or tot.incoming_sq is None:
                 continue
-            T = max(tot.n_periods, 1e-300)
-            num += _variance(tot.ordered, tot.ordered_sq, T)
-            den += _variance(tot.incoming, tot.incoming_sq, T)
+            periods = max(tot.n_periods, 1e-300)
+            num += _variance(tot.ordered, tot.ordered_sq, periods)
+            den += _variance(tot.incoming, tot.incoming_sq, periods)
         result[str(k)] = {"bullwhip": _ratio(num, den)}
     return result
 
@@ -258,11 +261,11 @@ def sku_kpis(
     out: SimulationOutput, costs: Costs, unmet_demand: str, replication: int
 ) -> pd.DataFrame:
     """One row per (node, SKU) of one replication."""
-    nc = _node_costs(out, costs, unmet_demand == "backorder")
+    node_costs = _node_costs(out, costs, unmet_demand == "backorder")
     frames = []
-    for nd, tot, c in zip(out.nodes, out.totals, nc, strict=True):
+    for nd, tot, rates in zip(out.nodes, out.totals, node_costs, strict=True):
         n = tot.on_hand.shape[0]
-        T = max(tot.n_periods, 1e-300)
+        periods = max(tot.n_periods, 1e-300)
         with np.errstate(invalid="ignore", divide="ignore"):
             fill = np.where(tot.demand > 0, tot.served / tot.demand, np.nan)
         frames.append(
@@ -271,23 +274,26 @@ def sku_kpis(
                     "replication": replication,
                     "node": nd.name,
                     "sku": np.arange(n),
-                    "cost_per_period": c["holding"] + c["shortage"] + c["ordering"] + c["waste"],
-                    "holding_cost": c["holding"],
-                    "shortage_cost": c["shortage"],
-                    "ordering_cost": c["ordering"],
-                    "waste_cost": c["waste"],
+                    "cost_per_period": rates["holding"]
+                    + rates["shortage"]
+                    + rates["ordering"]
+                    + rates["waste"],
+                    "holding_cost": rates["holding"],
+                    "shortage_cost": rates["shortage"],
+                    "ordering_cost": rates["ordering"],
+                    "waste_cost": rates["waste"],
                     "fill_rate": fill if nd.demand_facing else np.nan,
-                    "cycle_service_level": 1.0 - tot.stockout_periods / T
+                    "cycle_service_level": 1.0 - tot.stockout_periods / periods
                     if nd.demand_facing
                     else np.nan,
                     "stockout_periods": tot.stockout_periods,
-                    "avg_on_hand": tot.on_hand / T,
-                    "avg_backorders": tot.backorders / T,
-                    "avg_in_transit": tot.in_transit / T,
+                    "avg_on_hand": tot.on_hand / periods,
+                    "avg_backorders": tot.backorders / periods,
+                    "avg_in_transit": tot.in_transit / periods,
                     "lost_sales": tot.lost,
-                    "waste": _waste(tot) / T,
+                    "waste": _waste(tot) / periods,
                     "orders_placed": tot.orders,
-                    "demand_per_period": tot.demand / T,
+                    "demand_per_period": tot.demand / periods,
                 }
             )
         )

@@ -49,7 +49,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
@@ -88,7 +88,9 @@ __all__ = [
 
 #: How configuration files name the external supplier (``supplier=None`` in an :class:`Edge`).
 EXTERNAL = "external"
-UNMET_MODES = ("backorder", "lost_sales")
+#: What happens to demand a demand-facing node cannot serve (``unmet_demand``).
+UnmetDemand = Literal["backorder", "lost_sales"]
+UNMET_MODES: tuple[UnmetDemand, ...] = get_args(UnmetDemand)
 
 
 def _non_negative(name: str, value: Any) -> float:
@@ -125,12 +127,12 @@ class PriceSchedule:
 
     def __post_init__(self) -> None:
         key = "costs.discounts"
-        b = _numbers(f"{key}.breakpoints", self.breakpoints)
-        c = _numbers(f"{key}.unit_costs", self.unit_costs)
-        if not b:
+        given_breakpoints = _numbers(f"{key}.breakpoints", self.breakpoints)
+        given_costs = _numbers(f"{key}.unit_costs", self.unit_costs)
+        if not given_breakpoints:
             raise ValueError(f"{key}.breakpoints(=[]) must be a non-empty list starting at 0")
         try:
-            b, c = _schedule(b, c)
+            b, c = _schedule(given_breakpoints, given_costs)
         except ValueError as exc:
             raise ValueError(f"{key}.{exc}") from None
         object.__setattr__(self, "breakpoints", tuple(b.tolist()))
@@ -279,6 +281,12 @@ class Costs:
                 f"unit_costs are the purchase prices; set costs.unit=0 or drop costs.discounts"
             )
 
+    @property
+    def price_schedule(self) -> PriceSchedule | None:
+        """``discounts`` as the simulation uses it: ``__post_init__`` has made a mapping
+        into its :class:`PriceSchedule`, so this is the schedule, or None."""
+        return self.discounts if isinstance(self.discounts, PriceSchedule) else None
+
 
 def make_lead_time(value: Any, key: str = "network.lead_time") -> lt.LeadTimeModel:
     """A lead-time model from a config value: a number means a deterministic lead time."""
@@ -320,13 +328,14 @@ class Node:
 class Edge:
     """A supply edge: ``supplier`` (a node name, or None for the external supplier) ships to
     ``customer`` after ``lead_time``; at most ``capacity`` units per SKU and period; each unit
-    of the customer's item takes ``units`` of the supplier's (assembly)."""
+    of the customer's item takes ``units`` of the supplier's (assembly; None, as a shape
+    passes it where it has no bill of materials, is made 1 when the network compiles)."""
 
     supplier: str | None
     customer: str
     lead_time: lt.LeadTimeModel
     capacity: float | None = None
-    units: float = 1.0
+    units: float | None = 1.0
 
     @property
     def name(self) -> str:
@@ -475,25 +484,24 @@ def compile_topology(nodes: list[Node], edges: list[Edge], key: str = "network")
     edges[:] = sorted(
         edges, key=lambda ed: (new[ed.customer], -1 if ed.supplier is None else new[ed.supplier])
     )
-    names = tuple(nd.name for nd in nodes)
     supplier = np.array([-1 if ed.supplier is None else new[ed.supplier] for ed in edges], int)
     customer = np.array([new[ed.customer] for ed in edges], dtype=np.int64)
-    units = np.array([ed.units for ed in edges], dtype=float)
+    edge_units = np.array([ed.units for ed in edges], dtype=float)
     # content[i, j] = sum over paths j ~> ... up to i of the product of units; computed from
     # the customers upwards: row of node j = e_j + sum over its outbound edges of units * row
     # of the edge's customer
     content = np.zeros((n, n))
     for j in range(n):
         content[j, j] = 1.0
-        for e in np.flatnonzero(supplier == j):
-            content[j] += units[e] * content[customer[e]]
+        for edge in np.flatnonzero(supplier == j):
+            content[j] += edge_units[edge] * content[customer[edge]]
     return Topology(
-        names=names,
+        names=tuple(nd.name for nd in nodes),
         roles=tuple(nd.role for nd in nodes),
         echelon=np.array([echelon[i] for i in order], dtype=np.int64),
         supplier=supplier,
         customer=customer,
-        units=units,
+        units=edge_units,
         content=content,
         demand_nodes=np.array([i for i, nd in enumerate(nodes) if nd.demand_facing], int),
         inbound=tuple(np.flatnonzero(customer == i) for i in range(n)),
@@ -522,12 +530,19 @@ class Network:
     allocation: Any = "fifo"
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
-    topology: Topology | None = None
+    _compiled: Topology | None = field(default=None, repr=False)
 
     def _init_common(self, review_period: Any, allocation: Any) -> None:
         self.review_period = check_int("network.review_period", review_period, 1)
         self.allocation = make_allocation(allocation)
-        self.nodes, self.edges, self.topology = [], [], None
+        self.nodes, self.edges, self._compiled = [], [], None
+
+    @property
+    def topology(self) -> Topology:
+        """The compiled arrays; only a built network has them (:meth:`build`)."""
+        if self._compiled is None:
+            raise RuntimeError(f"{type(self).__name__}.build(costs) must run before its topology")
+        return self._compiled
 
     def _shape(self, costs: Costs) -> tuple[list[Node], list[Edge]]:  # pragma: no cover
         raise NotImplementedError
@@ -535,7 +550,7 @@ class Network:
     def build(self, costs: Costs) -> list[Node]:
         """Nodes and edges for ``costs``, compiled (nodes downstream first)."""
         nodes, edges = self._shape(costs)
-        self.topology = compile_topology(nodes, edges)
+        self._compiled = compile_topology(nodes, edges)
         self.nodes, self.edges = nodes, edges
         self.allocation.check([nd.name for nd in nodes])
         return self.nodes

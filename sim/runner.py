@@ -22,7 +22,8 @@ import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -42,16 +43,27 @@ from sim.continuous import ContinuousSimulation
 from sim.demand import YEAR, DemandModel
 from sim.disruption import Disruptions
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
-from sim.forecasting import ExogSource, ForecastDriver, ForecastSettings
+from sim.forecasting import ExogSource, ForecastDriver, ForecastDrivers, ForecastSettings
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
-from sim.network import UNMET_MODES, Costs, Network
+from sim.network import UNMET_MODES, Costs, Network, UnmetDemand
 from sim.rng import Streams
 
-__all__ = ["Scenario", "RunResult", "simulate", "NotApplicable", "REVIEW_MODES"]
+__all__ = [
+    "Scenario",
+    "RunResult",
+    "simulate",
+    "NotApplicable",
+    "REVIEW_MODES",
+    "ReviewMode",
+    "PeriodicReview",
+    "ContinuousReview",
+]
 
 log = logging.getLogger(__name__)
 
-REVIEW_MODES = ("periodic", "continuous")
+#: How stock is reviewed (``review``): at the end of every period, or at every demand event.
+Review = Literal["periodic", "continuous"]
+REVIEW_MODES: tuple[Review, ...] = get_args(Review)
 
 
 @dataclass
@@ -61,9 +73,9 @@ class Scenario:
     network: Network
     demand: DemandModel
     costs: Costs = field(default_factory=Costs)
-    unmet_demand: str = "backorder"
+    unmet_demand: UnmetDemand = "backorder"
     n_skus: int = 1
-    review: str = "periodic"
+    review: Review = "periodic"
     initial_stock: Any = "auto"
     forecaster: Forecaster | None = None
     forecasting: ForecastSettings = field(default_factory=ForecastSettings)
@@ -76,8 +88,7 @@ class Scenario:
             )
         if self.review not in REVIEW_MODES:
             raise ValueError(f"review(={self.review!r}) must be one of {', '.join(REVIEW_MODES)}")
-        n = self.n_skus
-        check_int("n_skus", n, 1)
+        check_int("n_skus", self.n_skus, 1)
         if self.initial_stock != "auto":
             try:
                 ok = float(self.initial_stock) >= 0
@@ -87,6 +98,11 @@ class Scenario:
                 raise ValueError(
                     f"initial_stock(={self.initial_stock!r}) must be 'auto' or a number >= 0"
                 )
+
+    @property
+    def review_mode(self) -> ReviewMode:
+        """The :class:`ReviewMode` that ``review`` names."""
+        return _REVIEW_MODES[self.review]
 
 
 @dataclass
@@ -140,25 +156,24 @@ def planning_contexts(scenario: Scenario, horizon: int | None = None) -> Network
     means, stds = _node_demand(scenario)
     facing: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def path_at(j: int) -> tuple[np.ndarray, np.ndarray]:
-        if j not in facing:
-            facing[j] = scenario.demand.moments_path_at(net.nodes[j], 0, horizon)
-        return facing[j]
+    def node_path(i: int, periods: int) -> tuple[np.ndarray, np.ndarray]:
+        """Node ``i``'s demand in periods ``0 .. periods - 1``, computed when a policy asks
+        for it (each demand-facing node's path once)."""
 
-    def node_path(i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Node ``i``'s per-period demand, computed when a policy asks for it."""
-        return _reaching(net.topology, i, path_at, np.zeros((horizon, n)))
+        def path_at(j: int) -> tuple[np.ndarray, np.ndarray]:
+            if j not in facing:
+                facing[j] = scenario.demand.moments_path_at(net.nodes[j], 0, periods)
+            return facing[j]
+
+        return _reaching(net.topology, i, path_at, np.zeros((periods, n)))
 
     # goods that keep one period: every unit left at a period's end is thrown away, so a
     # policy plans with overage cost holding + waste (the newsvendor of a perishable good;
     # longer shelf lives are planned as if the goods kept)
     life = scenario.demand.shelf_lives(n)
     one_day_waste = costs.waste * (life == 1) if life is not None else 0.0 * ones
-    if costs.discounts is not None and scenario.review == "continuous":
-        raise ValueError(
-            "costs.discounts needs review=periodic (continuous review prices no orders "
-            "on the schedule)"
-        )
+    review = scenario.review_mode
+    review.check_costs(costs)
     contexts = []
     for i, node in enumerate(net.nodes):
         inbound = net.inbound(i)
@@ -178,11 +193,11 @@ def planning_contexts(scenario: Scenario, horizon: int | None = None) -> Network
                 order_fixed=costs.order_fixed * ones,
                 unit=costs.unit * ones,
                 unmet_demand=scenario.unmet_demand,
-                continuous=scenario.review == "continuous",
+                continuous=review.continuous,
                 node=node.name,
                 role=node.role,
                 discounts=costs.discounts,
-                demand_by_period=None if horizon is None else (lambda i=i: node_path(i)),
+                demand_by_period=None if horizon is None else partial(node_path, i, horizon),
             )
         )
     return NetworkContext(contexts, topology=net.topology)
@@ -198,13 +213,15 @@ def initial_on_hand(scenario: Scenario, contexts: NetworkContext) -> list[np.nda
 def prepare(
     scenario: Scenario,
     policy: Policy,
-    seed: int,
+    seed: int | Streams,
     horizon: int | None = None,
     replications: int = 1,
 ) -> tuple[list[Policy], NetworkContext]:
     """Fit the demand to the run (``horizon`` and ``replications``; replayed data need
-    them), draw the SKU population, build the network, derive missing policy parameters."""
-    streams = Streams(seed)
+    them), draw the SKU population, build the network, derive missing policy parameters.
+    ``seed`` is the run's seed, or its :class:`~sim.rng.Streams` when the caller holds
+    them already (:func:`simulate`)."""
+    streams = seed if isinstance(seed, Streams) else Streams(seed)
     net = scenario.network
     demand = scenario.demand
     net.bind_stores(demand.store_labels)
@@ -217,13 +234,7 @@ def prepare(
     for e, edge in enumerate(net.edges):
         key = net.lead_time_stream(e)
         edge.lead_time.setup(scenario.n_skus, streams.get(f"population/lead_time/{key}"))
-    if scenario.review == "continuous" and len(net.nodes) != 1:
-        raise ValueError("review=continuous supports network=single only")
-    if scenario.review == "continuous" and demand.shelf_life is not None:
-        raise ValueError(
-            "demand.shelf_life: perishable goods need review=periodic (continuous review "
-            "keeps no ages)"
-        )
+    scenario.review_mode.check_scenario(scenario)
     contexts = planning_contexts(scenario, horizon)
     policies = policy.for_network(contexts)
     return policies, contexts
@@ -245,7 +256,7 @@ def simulate(
     seed: int = 0,
     trace_skus: int = 0,
     keep_outputs: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Simulate ``replications`` independent runs of ``scenario`` under ``policy``.
     ``progress`` is called with the replications done since its last call (a fraction of
@@ -259,13 +270,15 @@ def simulate(
     if warmup >= horizon:
         raise ValueError(f"warmup(={warmup}) must be < horizon(={horizon})")
     streams = Streams(seed)
-    policies, contexts = prepare(scenario, policy, seed, horizon, replications)
+    policies, contexts = prepare(scenario, policy, streams, horizon, replications)
     nodes = scenario.network.nodes
     initial = initial_on_hand(scenario, contexts)
     check_forecasting(scenario, policies)
     exog = exog_source(scenario)
-    per_rep, sku_frames, trace_frames, outputs, shift_frames = [], [], [], [], []
+    per_rep, sku_frames, trace_frames, outputs = [], [], [], []
+    shift_frames: list[pd.DataFrame] = []
     node_rep, echelon_rep = [], []
+    runs: list[tuple[int, SimulationOutput, ForecastDrivers | None]]
     blocks = sku_blocks(scenario, policies)
     for batch in replication_batches(scenario, policies, replications, horizon):
         if len(batch) > 1:
@@ -285,7 +298,7 @@ def simulate(
             drivers = begin_replication(
                 scenario, contexts, policies, streams, rep, horizon, warmup, exog
             )
-            out = _one_replication(
+            out = scenario.review_mode.replicate(
                 scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
             )
             runs = [(rep, out, drivers)]
@@ -323,28 +336,118 @@ def simulate(
     )
 
 
-def _one_replication(
-    scenario: Scenario,
-    policies: list[Policy],
-    streams: Streams,
-    rep: int,
-    horizon: int,
-    warmup: int,
-    initial: list[np.ndarray],
-    trace_skus: int,
-    drivers: dict[int, tuple[ForecastDriver, str]] | None,
-) -> SimulationOutput:
-    """Replication ``rep`` on its own (continuous review, or periodic)."""
-    if scenario.review == "continuous":
-        nodes = scenario.network.nodes
+class ReviewMode:
+    """How stock is reviewed (``review``): what a replication runs on, and what the mode
+    cannot simulate. One instance per mode, looked up by name (:attr:`Scenario.review_mode`);
+    the checks raise with the same messages wherever the run meets them."""
+
+    name: ClassVar[Review]
+    #: Policies plan for continuous review (:attr:`policies.base.PlanningContext.continuous`).
+    continuous: ClassVar[bool]
+    #: Why replications cannot run as the columns of one run (:mod:`sim.columns`); None: they can.
+    columns_obstacle: ClassVar[str | None]
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        """Refuse a built network or a demand this mode cannot simulate."""
+
+    def check_costs(self, costs: Costs) -> None:
+        """Refuse costs this mode cannot charge."""
+
+    def check_forecaster(self) -> None:
+        """Refuse a forecaster (:class:`NotApplicable`) where this mode runs none."""
+
+    def replicate(
+        self,
+        scenario: Scenario,
+        policies: list[Policy],
+        streams: Streams,
+        rep: int,
+        horizon: int,
+        warmup: int,
+        initial: list[np.ndarray],
+        trace_skus: int,
+        drivers: ForecastDrivers | None,
+    ) -> SimulationOutput:
+        """Replication ``rep`` on its own, its randomness from the named ``streams``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class PeriodicReview(ReviewMode):
+    """Review at the end of every ``network.review_period``-th period: the network engine
+    (:class:`sim.engine.PeriodicSimulation`), any network, forecasts and prices included."""
+
+    name = "periodic"
+    continuous = False
+    columns_obstacle = None
+
+    def replicate(
+        self,
+        scenario: Scenario,
+        policies: list[Policy],
+        streams: Streams,
+        rep: int,
+        horizon: int,
+        warmup: int,
+        initial: list[np.ndarray],
+        trace_skus: int,
+        drivers: ForecastDrivers | None,
+    ) -> SimulationOutput:
+        return periodic_simulation(
+            scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+        ).run()
+
+
+class ContinuousReview(ReviewMode):
+    """Review at every demand event (:class:`sim.continuous.ContinuousSimulation`): one
+    node, goods that keep, no forecaster and no quantity discounts."""
+
+    name = "continuous"
+    continuous = True
+    columns_obstacle = "continuous review steps through events, one replication at a time"
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        if len(scenario.network.nodes) != 1:
+            raise ValueError("review=continuous supports network=single only")
+        if scenario.demand.shelf_life is not None:
+            raise ValueError(
+                "demand.shelf_life: perishable goods need review=periodic (continuous review "
+                "keeps no ages)"
+            )
+
+    def check_costs(self, costs: Costs) -> None:
+        if costs.discounts is not None:
+            raise ValueError(
+                "costs.discounts needs review=periodic (continuous review prices no orders "
+                "on the schedule)"
+            )
+
+    def check_forecaster(self) -> None:
+        raise NotApplicable("forecasters run with review=periodic only")
+
+    def replicate(
+        self,
+        scenario: Scenario,
+        policies: list[Policy],
+        streams: Streams,
+        rep: int,
+        horizon: int,
+        warmup: int,
+        initial: list[np.ndarray],
+        trace_skus: int,
+        drivers: ForecastDrivers | None,
+    ) -> SimulationOutput:
+        node = scenario.network.nodes[0]
         edge = scenario.network.edges[0]
-        sim = ContinuousSimulation(
-            node=nodes[0],
+        simulation = ContinuousSimulation(
+            node=node,
             policy=policies[0],
             n_skus=scenario.n_skus,
             events=scenario.demand.sample_events(streams.get("demand", rep), float(horizon)),
             lead_time=edge.lead_time,
-            lead_time_rng=streams.get(f"lead_time/{nodes[0].name}", rep),
+            lead_time_rng=streams.get(f"lead_time/{node.name}", rep),
             unmet_demand=scenario.unmet_demand,
             horizon=float(horizon),
             warmup=float(warmup),
@@ -352,10 +455,12 @@ def _one_replication(
             trace_skus=trace_skus,
             edge=edge,
         )
-        return sim.run()
-    return periodic_simulation(
-        scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
-    ).run()
+        return simulation.run()
+
+
+_REVIEW_MODES: dict[str, ReviewMode] = {
+    mode.name: mode for mode in (PeriodicReview(), ContinuousReview())
+}
 
 
 def begin_replication(
@@ -367,14 +472,17 @@ def begin_replication(
     horizon: int,
     warmup: int,
     exog: ExogSource | None = None,
-) -> dict[int, tuple[ForecastDriver, str]] | None:
+) -> ForecastDrivers | None:
     """Start replication ``rep``: the demand model's replication state (replayed data draw
     their bootstrap here) and, with a forecaster, fresh forecast drivers fitted on history
     drawn before period 0."""
     scenario.demand.begin_replication(streams.get("demand", rep))
-    if scenario.forecaster is None:
+    forecaster = scenario.forecaster
+    if forecaster is None:
         return None
-    return _forecast_drivers(scenario, contexts, policies, streams, rep, horizon, warmup, exog)
+    return _forecast_drivers(
+        scenario, forecaster, contexts, policies, streams, rep, horizon, warmup, exog
+    )
 
 
 def describe_network(net: Network) -> dict[str, Any]:
@@ -417,7 +525,7 @@ def periodic_simulation(
     warmup: int,
     initial: list[np.ndarray],
     trace_skus: int = 0,
-    drivers: dict[int, tuple[ForecastDriver, str]] | None = None,
+    drivers: ForecastDrivers | None = None,
 ) -> PeriodicSimulation:
     """Replication ``rep`` of a periodic-review scenario, its randomness drawn from the
     named streams: demand per demand-facing node, lead times per edge, outages, and the
@@ -469,8 +577,8 @@ def check_forecasting(scenario: Scenario, policies: list[Policy]) -> None:
             "policy=forecast_order_up_to needs a forecaster: add e.g. forecaster=ses "
             "(see conf/forecaster/)"
         )
-    if scenario.forecaster is not None and scenario.review == "continuous":
-        raise NotApplicable("forecasters run with review=periodic only")
+    if scenario.forecaster is not None:
+        scenario.review_mode.check_forecaster()
     forecaster = scenario.forecaster
     if forecaster is not None:
         need = int(getattr(forecaster, "min_history", 1))
@@ -511,6 +619,7 @@ def exog_source(scenario: Scenario) -> ExogSource | None:
 
 def _forecast_drivers(
     scenario: Scenario,
+    forecaster: Forecaster,
     contexts: NetworkContext,
     policies: list[Policy],
     streams: Streams,
@@ -518,17 +627,18 @@ def _forecast_drivers(
     horizon: int,
     warmup: int,
     exog: ExogSource | None = None,
-) -> dict[int, tuple[ForecastDriver, str]]:
-    """A fresh forecaster for replication ``rep`` at every node whose policy needs one (at
-    the first demand-facing node when none does), fitted on history drawn before period 0,
-    with the signal it follows: ``demand`` (a node with customers and nothing below it),
-    or for an upstream node its policy's ``upstream_signal``: ``echelon_demand`` (the summed
-    customer demand below it) or ``orders`` (what its customers order; warmed up on the
-    echelon demand history, as no orders exist before period 0)."""
+) -> ForecastDrivers:
+    """A fresh copy of ``forecaster`` for replication ``rep`` at every node whose policy
+    needs one (at the first demand-facing node when none does), fitted on history drawn
+    before period 0, with the signal it follows: ``demand`` (a node with customers and
+    nothing below it), or for an upstream node its policy's ``upstream_signal``:
+    ``echelon_demand`` (the summed customer demand below it) or ``orders`` (what its
+    customers order; warmed up on the echelon demand history, as no orders exist before
+    period 0)."""
     net = scenario.network
     top = net.topology
     settings = scenario.forecasting
-    H = settings.history
+    n_history = settings.history
     needs = [i for i, p in enumerate(policies) if getattr(p, "needs_forecast", False)]
     histories: dict[int, np.ndarray] = {}
 
@@ -536,7 +646,9 @@ def _forecast_drivers(
         if j not in histories:
             node = net.nodes[j]
             name = "history" if node.demand_stream == "demand" else f"history/{node.name}"
-            histories[j] = scenario.demand.sample_at(node, streams.get(name, rep), -H, H)
+            histories[j] = scenario.demand.sample_at(
+                node, streams.get(name, rep), -n_history, n_history
+            )
         return histories[j]
 
     drivers = {}
@@ -548,7 +660,7 @@ def _forecast_drivers(
             signal = getattr(policies[i], "upstream_signal", "echelon_demand")
             past = sum(top.content[i, j] * history(j) for j in below)
         driver = ForecastDriver(
-            copy.deepcopy(scenario.forecaster),
+            copy.deepcopy(forecaster),
             history=past,
             horizon=horizon,
             protection_periods=np.ceil(contexts.nodes[i].protection_periods).astype(np.int64),
@@ -561,9 +673,7 @@ def _forecast_drivers(
     return drivers
 
 
-def _forecast_kpis(
-    scenario: Scenario, drivers: dict[int, tuple[ForecastDriver, str]]
-) -> dict[str, float]:
+def _forecast_kpis(scenario: Scenario, drivers: ForecastDrivers) -> dict[str, float]:
     """Forecast accuracy of the customer-facing forecasters (averaged over nodes, when there
     are several), detected shifts and re-fits of all of them."""
     facing = [d for i, (d, _) in drivers.items() if scenario.network.nodes[i].demand_facing]
@@ -581,18 +691,20 @@ def _forecast_kpis(
 
 def trace_table(out: SimulationOutput, replication: int) -> pd.DataFrame:
     """Long table: one row per (replication, node, sku, period)."""
+    if out.traces is None:
+        raise ValueError("trace_table: the output has no traces (run with trace_skus > 0)")
     frames = []
-    for nd, tr in zip(out.nodes, out.traces, strict=True):
-        T, k = tr.fields["on_hand"].shape
-        cols = {
-            "replication": np.full(T * k, replication, dtype=np.int32),
-            "node": nd.name,
-            "sku": np.tile(np.arange(k, dtype=np.int32), T),
-            "period": np.repeat(np.arange(T, dtype=np.int32), k),
+    for node, trace in zip(out.nodes, out.traces, strict=True):
+        n_periods, n_traced = trace.fields["on_hand"].shape
+        columns = {
+            "replication": np.full(n_periods * n_traced, replication, dtype=np.int32),
+            "node": node.name,
+            "sku": np.tile(np.arange(n_traced, dtype=np.int32), n_periods),
+            "period": np.repeat(np.arange(n_periods, dtype=np.int32), n_traced),
         }
-        for f in TRACE_FIELDS:
-            cols[f] = tr.fields[f].reshape(-1)
-        frames.append(pd.DataFrame(cols))
+        for name in TRACE_FIELDS:
+            columns[name] = trace.fields[name].reshape(-1)
+        frames.append(pd.DataFrame(columns))
     return pd.concat(frames, ignore_index=True)
 
 

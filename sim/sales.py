@@ -239,10 +239,10 @@ def _resolve(names: Sequence[str], columns: dict[str, str], where: str) -> dict[
         if key in found:
             continue
         for candidate in candidates:
-            name = lower.get(candidate)
-            if name is not None and name not in taken:
-                found[key] = name
-                taken.add(name)
+            column = lower.get(candidate)
+            if column is not None and column not in taken:
+                found[key] = column
+                taken.add(column)
                 break
         else:
             if key in REQUIRED:
@@ -323,9 +323,9 @@ def _as_float(values: pd.Series, column: str, where: str) -> np.ndarray:
         return values.to_numpy(dtype=float, na_value=np.nan)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = np.flatnonzero(np.isnan(numbers) & values.notna().to_numpy())
-    for row in bad:  # blank text is missing, not wrong
+    for row in bad.tolist():  # blank text is missing, not wrong
         if str(values.iat[row]).strip():
-            raise _bad(where, column, int(row), values.iat[row], "is not a number")
+            raise _bad(where, column, row, values.iat[row], "is not a number")
     return numbers
 
 
@@ -596,7 +596,7 @@ def _assemble(
     else:
         store_codes, stores = np.zeros(n_rows, dtype=np.int64), [SINGLE_STORE]
     values = {"quantity": _as_float(frame[found["quantity"]], found["quantity"], where)}
-    flags = {}
+    flags: dict[str, np.ndarray] = {}
     for key, missing in (("in_stock", True), ("closed", False)):
         if key in found:
             flags[key] = _as_flag(frame[found[key]], found[key], where, missing)
@@ -645,19 +645,16 @@ def _assemble(
         regressors = {k: v[first_rows] for k, v in regressors.items()}
     _check_series(values["quantity"], sorted_key[starts] % (n_stores * n_skus), stores, skus, where)
 
-    result = pd.DataFrame(
-        {
-            "date": (periods[first_rows] * _DAY_NS).astype("datetime64[ns]"),
-            "store": pd.array(
-                np.asarray(stores, dtype=object)[store_codes[first_rows]], dtype="str"
-            ),
-            "sku": pd.array(np.asarray(skus, dtype=object)[sku_codes[first_rows]], dtype="str"),
-            "quantity": values["quantity"],
-            **{k: flags[k] for k in ("in_stock", "closed") if k in flags},
-            **({"returns": values["returns"]} if "returns" in values else {}),
-            **regressors,
-        }
-    )
+    table: dict[str, Any] = {
+        "date": (periods[first_rows] * _DAY_NS).astype("datetime64[ns]"),
+        "store": pd.array(np.asarray(stores, dtype=object)[store_codes[first_rows]], dtype="str"),
+        "sku": pd.array(np.asarray(skus, dtype=object)[sku_codes[first_rows]], dtype="str"),
+        "quantity": values["quantity"],
+        **{k: flags[k] for k in ("in_stock", "closed") if k in flags},
+        **{k: values[k] for k in ("returns",) if k in values},
+        **regressors,
+    }
+    result = pd.DataFrame(table)
     return SalesTable(
         frame=result,
         freq=freq,

@@ -509,3 +509,30 @@ def test_priority_naming_an_unknown_node_fails_at_build():
 def test_bad_assembly_is_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Assembly(**kwargs)
+
+
+def test_a_node_named_like_the_external_supplier_is_refused_in_one_line():
+    """``external`` names the outside supplier in edges and outage targets; a shape whose
+    node a user names so (here the single node) is refused when it compiles, naming the
+    key, the value and what is expected, rather than silently meaning the supplier."""
+    from sim.network import EXTERNAL, Costs, Single
+
+    assert EXTERNAL == "external"
+    with pytest.raises(ValueError) as caught:
+        Single(name=EXTERNAL).build(Costs())
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message == (
+        "network.nodes[0].name(='external') must be a non-empty name other than "
+        "'external' (which names the external supplier)"
+    )
+
+
+def test_a_network_has_no_topology_before_it_is_built():
+    from sim.network import Costs, Single
+
+    net = Single()
+    with pytest.raises(RuntimeError, match=r"Single.build\(costs\) must run before"):
+        _ = net.topology
+    net.build(Costs())
+    assert net.topology.names == ("store",)

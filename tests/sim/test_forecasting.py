@@ -455,3 +455,38 @@ def test_rolling_errors_whole_row_path_equals_the_general_path():
     general.push(values)
     assert fast._common is None
     np.testing.assert_array_equal(fast.std(2), general.std(2))
+
+
+def test_the_monitor_is_a_class_per_setting_and_none_never_alarms():
+    from sim.forecasting import MONITORS, CusumMonitor, ForecastSettings, ShiftMonitor
+
+    assert MONITORS == ("none", "cusum")
+    asked = []
+
+    def scale():
+        asked.append(1)
+        return np.ones(2)
+
+    quiet = ShiftMonitor(2, ForecastSettings())
+    assert quiet.shifts(5, np.full(2, 100.0), scale, np.ones(2, dtype=bool)) == []
+    assert asked == []  # the none monitor standardises nothing
+    assert type(quiet) is not CusumMonitor
+
+
+def test_cusum_signals_when_the_sum_of_excess_errors_passes_h():
+    """Standardised errors of 2 with k = 0.5 add 1.5 a period: the statistic is 1.5, 3,
+    4.5, 6, 7.5 and passes h = 6 in the fifth period; the change point is the period after
+    the statistic last sat at zero. A SKU not watched (a shift pending) never signals."""
+    from sim.forecasting import CusumMonitor, ForecastSettings
+
+    monitor = CusumMonitor(2, ForecastSettings(monitor="cusum", cusum_k=0.5, cusum_h=6.0))
+    watching = np.array([True, False])
+    errors = np.array([4.0, 4.0])
+    scale = lambda: np.full(2, 2.0)  # noqa: E731
+    assert monitor.shifts(0, np.zeros(2), scale, watching) == []  # sits at zero at t = 0
+    events = [monitor.shifts(t, errors, scale, watching) for t in range(1, 6)]
+    assert [len(e) for e in events] == [0, 0, 0, 0, 1]
+    (event,) = events[-1]
+    assert (event.period, event.sku, event.change_point) == (5, 0, 1)
+    assert event.statistic == pytest.approx(7.5)
+    assert monitor.upper[0] == 0.0 and monitor.last_at_zero[0] == 5  # restarted
