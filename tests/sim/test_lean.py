@@ -1,0 +1,108 @@
+"""The lean period's compiled loops (sim/lean.py) against the numpy operations they fuse:
+the same numbers, bit for bit, under backorders and lost sales, in measured periods and
+not; and a run through them against one through the engine's general phases."""
+
+import numpy as np
+import pytest
+
+import sim.engine as engine
+from policies.base_stock import BaseStock
+from policies.ss import SS
+from sim.demand import Poisson
+from sim.lean import book_orders, serve_and_count
+from sim.network import Costs, Single
+from sim.runner import Scenario, simulate
+
+
+def _numpy_serve(t, arrive, state, totals, pipe, demand, served_total, lost_total, il,
+                 backorder_mode, measured):  # fmt: skip
+    """The period's first half as the engine wrote it in numpy before sim/lean.py."""
+    on_hand, backorders, lost, served = state[0:1], state[1:2], state[2:3], state[3:4]
+    a = pipe[arrive]
+    state[5:7] -= a
+    on_hand += a
+    d = demand[t]
+    if backorder_mode:
+        np.subtract(on_hand, backorders, out=il)
+        np.maximum(il, 0.0, out=served)
+        np.minimum(served, d, out=served)
+        il -= d
+        np.maximum(il, 0.0, out=on_hand)
+        np.subtract(on_hand, il, out=backorders)
+    else:
+        np.minimum(on_hand, d, out=served)
+        on_hand -= served
+        np.subtract(d, served, out=lost)
+        lost_total += lost
+    served_total += served
+    if measured:
+        np.greater(backorders if backorder_mode else lost, 0.0, out=state[4:5])
+        totals += state[:6]
+
+
+def _numpy_book(orders, slot, state, pipe, tot_orders, tot_ordered_sq, order_sq, measured):
+    if measured:
+        state[5:9] += orders
+        tot_orders += orders > 0
+        np.multiply(orders, orders, out=order_sq)
+        tot_ordered_sq += order_sq
+    else:
+        state[5:8] += orders
+    pipe[slot] = orders
+
+
+def _arrays(rng, n):
+    state = rng.integers(0, 20, (9, n)).astype(float) + rng.random((9, n)).round(2)
+    state[1] *= rng.random(n) < 0.5  # some SKUs with backorders, some without
+    return {
+        "state": state,
+        "totals": rng.random((6, n)) * 100,
+        "pipe": rng.integers(0, 15, (3, 1, n)).astype(float),
+        "demand": rng.poisson(8.0, (5, 1, n)).astype(float),
+        "served_total": rng.random((1, n)),
+        "lost_total": rng.random((1, n)),
+        "il": np.zeros((1, n)),
+        "orders": np.where(rng.random((1, n)) < 0.4, 0.0, rng.integers(0, 30, (1, n)) * 1.0),
+        "tot_orders": rng.random((1, n)),
+        "tot_ordered_sq": rng.random((1, n)),
+        "order_sq": np.zeros((1, n)),
+    }
+
+
+@pytest.mark.parametrize("backorder_mode", [True, False])
+@pytest.mark.parametrize("measured", [True, False])
+def test_loops_equal_the_numpy_operations(backorder_mode, measured):
+    rng = np.random.default_rng(7)
+    for n in (1, 5, 64):
+        mine = _arrays(rng, n)
+        ref = {k: v.copy() for k, v in mine.items()}
+        common = ("state", "totals", "pipe", "demand", "served_total", "lost_total", "il")
+        serve_and_count(3, 1, *(mine[k] for k in common), backorder_mode, measured)
+        _numpy_serve(3, 1, *(ref[k] for k in common), backorder_mode, measured)
+        booked = ("state", "pipe", "tot_orders", "tot_ordered_sq", "order_sq")
+        book_orders(mine["orders"], 2, *(mine[k] for k in booked), measured)
+        _numpy_book(ref["orders"], 2, *(ref[k] for k in booked), measured)
+        for key in mine:
+            # bit for bit: the same float64 words
+            assert mine[key].tobytes() == ref[key].tobytes(), key
+
+
+@pytest.mark.parametrize("unmet_demand", ["backorder", "lost_sales"])
+@pytest.mark.parametrize("policy", [BaseStock(level=26), SS(s=18, S=40)])
+def test_lean_run_equals_the_general_phases(monkeypatch, unmet_demand, policy):
+    def run():
+        scenario = Scenario(
+            Single(lead_time=2, review_period=2),
+            Poisson(mean=10.0),
+            Costs(holding=1, backorder=9, lost_sale=9, order_fixed=5),
+            n_skus=3,
+            unmet_demand=unmet_demand,
+        )
+        return simulate(scenario, policy, horizon=300, warmup=20, replications=2, seed=4)
+
+    lean = run()
+    monkeypatch.setattr(engine, "LEAN", False)
+    general = run()
+    assert lean.per_replication == general.per_replication  # every KPI, exactly
+    assert lean.sku_table.equals(general.sku_table)
+    assert lean.per_replication[0]["orders_placed"] > 0  # the run ordered
