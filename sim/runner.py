@@ -54,6 +54,7 @@ __all__ = [
     "simulate",
     "NotApplicable",
     "REVIEW_MODES",
+    "Replication",
     "ReviewMode",
     "PeriodicReview",
     "ContinuousReview",
@@ -299,7 +300,9 @@ def simulate(
                 scenario, contexts, policies, streams, rep, horizon, warmup, exog
             )
             out = scenario.review_mode.replicate(
-                scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+                Replication(
+                    scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+                )
             )
             runs = [(rep, out, drivers)]
         for rep, out, drivers in runs:
@@ -336,6 +339,24 @@ def simulate(
     )
 
 
+@dataclass(frozen=True)
+class Replication:
+    """What one replication runs on, handed whole to :meth:`ReviewMode.replicate`: the
+    scenario and its bound policies, the named ``streams`` its randomness comes from, its
+    index ``rep``, the run's length, the initial stock per node, the SKUs it traces and
+    its forecast drivers (None without a forecaster)."""
+
+    scenario: Scenario
+    policies: list[Policy]
+    streams: Streams
+    rep: int
+    horizon: int
+    warmup: int
+    initial: list[np.ndarray]
+    trace_skus: int
+    drivers: ForecastDrivers | None
+
+
 class ReviewMode:
     """How stock is reviewed (``review``): what a replication runs on, and what the mode
     cannot simulate. One instance per mode, looked up by name (:attr:`Scenario.review_mode`);
@@ -356,19 +377,8 @@ class ReviewMode:
     def check_forecaster(self) -> None:
         """Refuse a forecaster (:class:`NotApplicable`) where this mode runs none."""
 
-    def replicate(
-        self,
-        scenario: Scenario,
-        policies: list[Policy],
-        streams: Streams,
-        rep: int,
-        horizon: int,
-        warmup: int,
-        initial: list[np.ndarray],
-        trace_skus: int,
-        drivers: ForecastDrivers | None,
-    ) -> SimulationOutput:
-        """Replication ``rep`` on its own, its randomness from the named ``streams``."""
+    def replicate(self, run: Replication) -> SimulationOutput:
+        """Replication ``run.rep`` on its own, its randomness from the named streams."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -383,20 +393,17 @@ class PeriodicReview(ReviewMode):
     continuous = False
     columns_obstacle = None
 
-    def replicate(
-        self,
-        scenario: Scenario,
-        policies: list[Policy],
-        streams: Streams,
-        rep: int,
-        horizon: int,
-        warmup: int,
-        initial: list[np.ndarray],
-        trace_skus: int,
-        drivers: ForecastDrivers | None,
-    ) -> SimulationOutput:
+    def replicate(self, run: Replication) -> SimulationOutput:
         return periodic_simulation(
-            scenario, policies, streams, rep, horizon, warmup, initial, trace_skus, drivers
+            run.scenario,
+            run.policies,
+            run.streams,
+            run.rep,
+            run.horizon,
+            run.warmup,
+            run.initial,
+            run.trace_skus,
+            run.drivers,
         ).run()
 
 
@@ -427,32 +434,22 @@ class ContinuousReview(ReviewMode):
     def check_forecaster(self) -> None:
         raise NotApplicable("forecasters run with review=periodic only")
 
-    def replicate(
-        self,
-        scenario: Scenario,
-        policies: list[Policy],
-        streams: Streams,
-        rep: int,
-        horizon: int,
-        warmup: int,
-        initial: list[np.ndarray],
-        trace_skus: int,
-        drivers: ForecastDrivers | None,
-    ) -> SimulationOutput:
+    def replicate(self, run: Replication) -> SimulationOutput:
+        scenario, streams, rep = run.scenario, run.streams, run.rep
         node = scenario.network.nodes[0]
         edge = scenario.network.edges[0]
         simulation = ContinuousSimulation(
             node=node,
-            policy=policies[0],
+            policy=run.policies[0],
             n_skus=scenario.n_skus,
-            events=scenario.demand.sample_events(streams.get("demand", rep), float(horizon)),
+            events=scenario.demand.sample_events(streams.get("demand", rep), float(run.horizon)),
             lead_time=edge.lead_time,
             lead_time_rng=streams.get(f"lead_time/{node.name}", rep),
             unmet_demand=scenario.unmet_demand,
-            horizon=float(horizon),
-            warmup=float(warmup),
-            initial_on_hand=initial[0],
-            trace_skus=trace_skus,
+            horizon=float(run.horizon),
+            warmup=float(run.warmup),
+            initial_on_hand=run.initial[0],
+            trace_skus=run.trace_skus,
             edge=edge,
         )
         return simulation.run()

@@ -268,49 +268,24 @@ def distribution_levels_normal(
     return DistributionLevels(warehouse=warehouse, stores=stores, cost=sol.cost)
 
 
+#: What every family's solver is given after the demand: warehouse and store lead times,
+#: warehouse and store holding costs, backorder cost.
+_Network = tuple[float, float, float, float, float]
+
+
 def _normal(
-    means: ArrayLike,
-    stds: ArrayLike | None,
-    warehouse_lead_time: float,
-    store_lead_time: float,
-    warehouse_holding: float,
-    store_holding: float,
-    backorder: float,
-    grid_step: float | None = None,
+    means: ArrayLike, stds: ArrayLike | None, grid_step: float | None, network: _Network
 ) -> DistributionLevels:
     if stds is None:
         raise ValueError("store_stds(=None) must be given for family='normal'")
-    return distribution_levels_normal(
-        means,
-        stds,
-        warehouse_lead_time,
-        store_lead_time,
-        warehouse_holding,
-        store_holding,
-        backorder,
-        grid_step=grid_step,
-    )
+    return distribution_levels_normal(means, stds, *network, grid_step=grid_step)
 
 
 def _poisson(
-    means: ArrayLike,
-    stds: ArrayLike | None,
-    warehouse_lead_time: float,
-    store_lead_time: float,
-    warehouse_holding: float,
-    store_holding: float,
-    backorder: float,
-    grid_step: float | None = None,
+    means: ArrayLike, stds: ArrayLike | None, grid_step: float | None, network: _Network
 ) -> DistributionLevels:
     """Exact on the integers: ``stds`` and ``grid_step`` are not used."""
-    return distribution_levels_poisson(
-        means,
-        warehouse_lead_time,
-        store_lead_time,
-        warehouse_holding,
-        store_holding,
-        backorder,
-    )
+    return distribution_levels_poisson(means, *network)
 
 
 _FAMILIES: dict[str, Callable[..., DistributionLevels]] = {
@@ -342,10 +317,6 @@ def distribution_echelon_levels(
     return solver(
         store_means,
         store_stds,
-        warehouse_lead_time,
-        store_lead_time,
-        warehouse_holding,
-        store_holding,
-        backorder,
-        grid_step=grid_step,
+        grid_step,
+        (warehouse_lead_time, store_lead_time, warehouse_holding, store_holding, backorder),
     )

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sim.checks import is_whole
-from sim.demand.modulation import Modulation, ModulationKeys
+from sim.demand.modulation import Modulation, ModulationKeys, ModulationParams
 from sim.demand.sampling import lognormal_factors
 from sim.demand.validation import (
     DEMAND,
@@ -51,7 +51,7 @@ from sim.demand.validation import (
     spread_needs_scalar,
 )
 
-__all__ = ["DemandModel", "population_summary"]
+__all__ = ["DemandModel", "MeanDemand", "population_summary"]
 
 
 class DemandModel(ABC):
@@ -378,6 +378,25 @@ class DemandModel(ABC):
         starts = np.arange(int(np.ceil(horizon)), dtype=float)
         lengths = np.minimum(1.0, horizon - starts)
         return starts, lengths, self.modulation.multiplier(starts)
+
+
+class MeanDemand(DemandModel):
+    """A family whose only own parameter is the per-SKU ``mean`` (lognormal spread
+    ``mean_spread`` across SKUs), the population being those means: Poisson and
+    deterministic demand, which differ only in how they draw around them."""
+
+    def __init__(
+        self,
+        *,
+        mean: float | Sequence[float],
+        mean_spread: float = 0.0,
+        **modulation: Unpack[ModulationParams],
+    ) -> None:
+        super().__init__(**modulation)
+        self._set_mean(mean, mean_spread)
+
+    def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
+        return self._population_means(n_skus, rng)
 
 
 def population_summary(model: DemandModel) -> pd.DataFrame:

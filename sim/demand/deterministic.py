@@ -6,34 +6,17 @@ demanded each time the cumulative expected demand reaches a whole number.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Unpack
-
 import numpy as np
 
-from sim.demand.base import DemandModel
-from sim.demand.modulation import ModulationParams
+from sim.demand.base import MeanDemand
 
 __all__ = ["Deterministic"]
 
 
-class Deterministic(DemandModel):
+class Deterministic(MeanDemand):
     """Constant demand of ``mean`` units per period (fractional allowed); no randomness."""
 
     family = "deterministic"
-
-    def __init__(
-        self,
-        *,
-        mean: float | Sequence[float],
-        mean_spread: float = 0.0,
-        **modulation: Unpack[ModulationParams],
-    ) -> None:
-        super().__init__(**modulation)
-        self._set_mean(mean, mean_spread)
-
-    def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
-        return self._population_means(n_skus, rng)
 
     def _draw(
         self, rng: np.random.Generator, mult: np.ndarray | None, n_periods: int

@@ -10,36 +10,19 @@ block by block from counter-based uniforms; modulated demand by numpy's PTRS (HÃ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Unpack
-
 import numpy as np
 
-from sim.demand.base import DemandModel
-from sim.demand.modulation import ModulationParams
+from sim.demand.base import MeanDemand
 from sim.demand.poisson_inversion import poisson_inverse
 from sim.demand.sampling import counter_uniforms
 
 __all__ = ["Poisson"]
 
 
-class Poisson(DemandModel):
+class Poisson(MeanDemand):
     """Poisson demand, per-SKU mean ``mean`` (lognormal spread ``mean_spread`` across SKUs)."""
 
     family = "poisson"
-
-    def __init__(
-        self,
-        *,
-        mean: float | Sequence[float],
-        mean_spread: float = 0.0,
-        **modulation: Unpack[ModulationParams],
-    ) -> None:
-        super().__init__(**modulation)
-        self._set_mean(mean, mean_spread)
-
-    def _draw_population(self, n_skus: int, rng: np.random.Generator) -> np.ndarray:
-        return self._population_means(n_skus, rng)
 
     def _draw(
         self, rng: np.random.Generator, mult: np.ndarray | None, n_periods: int

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+from pathlib import Path
 
 import numpy as np
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def weekly_demand(n_periods: int = 120, levels=(5.0, 20.0, 50.0), seed: int = 1) -> np.ndarray:
@@ -57,3 +63,15 @@ def deep_demand(n_skus: int = 6, n_periods: int = 100, seed: int = 0) -> np.ndar
     t = np.arange(n_periods)[:, None]
     level = rng.uniform(2, 40, n_skus)[None, :]
     return rng.poisson(level * (1 + 0.4 * np.sin(2 * np.pi * t / 7))).astype(float)
+
+
+def assert_yaml_holds_the_defaults(name: str, cls: type) -> None:
+    """``conf/forecaster/<name>.yaml`` instantiates ``cls``, and every constructor parameter
+    is a YAML key holding its default, one to one (``refit_every`` aside)."""
+    cfg = OmegaConf.load(ROOT / "conf" / "forecaster" / f"{name}.yaml")
+    assert cfg.pop("refit_every") == 91  # a simulation setting, not a model parameter
+    forecaster = instantiate(cfg)
+    assert type(forecaster) is cls
+    defaults = {k: p.default for k, p in inspect.signature(cls).parameters.items()}
+    assert [k for k in cfg if k != "_target_"] == list(cls.param_names) == list(defaults)
+    assert forecaster.parameters() == defaults

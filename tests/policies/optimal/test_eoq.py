@@ -4,8 +4,6 @@ vectorisation and argument checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
@@ -15,6 +13,7 @@ from policies.optimal import (
     eoq_backorders_cost,
     eoq_cost,
 )
+from tests.policies.optimal.helpers import bad_arguments_test
 
 # --------------------------------------------------------------------------- EOQ
 
@@ -62,18 +61,9 @@ def test_eoq_vectorised_matches_scalars() -> None:
 # --------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize(
-    ("call", "key", "value"),
-    [
-        (lambda: eoq(8, -0.225, 1300), "holding", "-0.225"),
-        (lambda: eoq([8, 0], 1, 1), "order_fixed", "0.0"),
-        (lambda: eoq_backorders(8, 1, 0, 1300), "backorder", "0.0"),
-        (lambda: eoq_backorders_cost(1, 1.5, 1, 1, 1, 1), "stockout_fraction", "1.5"),
-    ],
+test_bad_arguments_name_the_key_and_value = bad_arguments_test(
+    (lambda: eoq(8, -0.225, 1300), "holding", "-0.225"),
+    (lambda: eoq([8, 0], 1, 1), "order_fixed", "0.0"),
+    (lambda: eoq_backorders(8, 1, 0, 1300), "backorder", "0.0"),
+    (lambda: eoq_backorders_cost(1, 1.5, 1, 1, 1, 1), "stockout_fraction", "1.5"),
 )
-def test_bad_arguments_name_the_key_and_value(
-    call: Callable[[], object], key: str, value: str
-) -> None:
-    with pytest.raises(ValueError) as err:
-        call()
-    assert f"{key}(={value}" in str(err.value)

@@ -5,7 +5,6 @@ integration, summation, brute force, vectorisation and argument checks."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from policies.optimal import (
     normal_loss,
     poisson_loss,
 )
+from tests.policies.optimal.helpers import bad_arguments_test
 
 # --------------------------------------------------------------------------- newsvendor
 
@@ -105,19 +105,10 @@ def test_newsvendor_vectorised_matches_scalars() -> None:
 # --------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize(
-    ("call", "key", "value"),
-    [
-        (lambda: newsvendor_normal(50, -8, 0.18, 0.7), "std", "-8.0"),
-        (lambda: newsvendor_normal(50, 8, [0.18, -1.0], 0.7), "holding", "-1.0"),
-        (lambda: newsvendor_poisson(np.nan, 1, 9), "mean", "nan"),
-        (lambda: base_stock_poisson_measures(26, 20, 0), "period_mean", "0.0"),
-        (lambda: base_stock_poisson_measures(26, 5, 10), "protection_mean", "5.0"),
-    ],
+test_bad_arguments_name_the_key_and_value = bad_arguments_test(
+    (lambda: newsvendor_normal(50, -8, 0.18, 0.7), "std", "-8.0"),
+    (lambda: newsvendor_normal(50, 8, [0.18, -1.0], 0.7), "holding", "-1.0"),
+    (lambda: newsvendor_poisson(np.nan, 1, 9), "mean", "nan"),
+    (lambda: base_stock_poisson_measures(26, 20, 0), "period_mean", "0.0"),
+    (lambda: base_stock_poisson_measures(26, 5, 10), "protection_mean", "5.0"),
 )
-def test_bad_arguments_name_the_key_and_value(
-    call: Callable[[], object], key: str, value: str
-) -> None:
-    with pytest.raises(ValueError) as err:
-        call()
-    assert f"{key}(={value}" in str(err.value)

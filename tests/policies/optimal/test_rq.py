@@ -5,7 +5,6 @@ conditions, limits, property checks, vectorisation and argument checks."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from policies.optimal import (
     rq_normal_approx,
     rq_poisson_exact,
 )
+from tests.policies.optimal.helpers import bad_arguments_test
 
 # --------------------------------------------------------------------------- (r, Q)
 
@@ -122,18 +122,9 @@ def test_rq_poisson_never_beaten_nearby(
 # --------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize(
-    ("call", "key", "value"),
-    [
-        (lambda: rq_poisson_exact(1.5, -2, 20, 150, 100), "lead_time", "-2.0"),
-        (lambda: rq_cost_poisson(3, 0, 1.5, 2, 20, 150, 100), "q", "0.0"),
-        (lambda: rq_normal_approx(1.5, 1, 2, -0.1, 20, 150, 100), "lead_time_std", "-0.1"),
-        (lambda: reorder_point_service(10, 2, [0.5, 1.0]), "cycle_service_level", "1.0"),
-    ],
+test_bad_arguments_name_the_key_and_value = bad_arguments_test(
+    (lambda: rq_poisson_exact(1.5, -2, 20, 150, 100), "lead_time", "-2.0"),
+    (lambda: rq_cost_poisson(3, 0, 1.5, 2, 20, 150, 100), "q", "0.0"),
+    (lambda: rq_normal_approx(1.5, 1, 2, -0.1, 20, 150, 100), "lead_time_std", "-0.1"),
+    (lambda: reorder_point_service(10, 2, [0.5, 1.0]), "cycle_service_level", "1.0"),
 )
-def test_bad_arguments_name_the_key_and_value(
-    call: Callable[[], object], key: str, value: str
-) -> None:
-    with pytest.raises(ValueError) as err:
-        call()
-    assert f"{key}(={value}" in str(err.value)

@@ -4,8 +4,6 @@ and the holding-cost conversions, and argument checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 from scipy import integrate, optimize
@@ -20,6 +18,7 @@ from policies.optimal import (
     newsvendor_poisson,
     normal_loss,
 )
+from tests.policies.optimal.helpers import bad_arguments_test
 
 # --------------------------------------------------------------------------- serial
 
@@ -101,17 +100,8 @@ def test_holding_conversions_round_trip() -> None:
 # --------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize(
-    ("call", "key", "value"),
-    [
-        (lambda: clark_scarf_normal(5, 1, [3, 2], [1], 37.12), "lead_times", "[1.0]"),
-        (lambda: clark_scarf_normal(5, 1, [3, -2], [1, 1], 37.12), "echelon_holding", "-2.0"),
-        (lambda: clark_scarf_poisson(5, [3, 2], [1, 1.5], 37.12), "lead_times", "1.5"),
-    ],
+test_bad_arguments_name_the_key_and_value = bad_arguments_test(
+    (lambda: clark_scarf_normal(5, 1, [3, 2], [1], 37.12), "lead_times", "[1.0]"),
+    (lambda: clark_scarf_normal(5, 1, [3, -2], [1, 1], 37.12), "echelon_holding", "-2.0"),
+    (lambda: clark_scarf_poisson(5, [3, 2], [1, 1.5], 37.12), "lead_times", "1.5"),
 )
-def test_bad_arguments_name_the_key_and_value(
-    call: Callable[[], object], key: str, value: str
-) -> None:
-    with pytest.raises(ValueError) as err:
-        call()
-    assert f"{key}(={value}" in str(err.value)

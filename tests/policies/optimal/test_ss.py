@@ -4,8 +4,6 @@ re-derivation, brute force, property checks, vectorisation and argument checks."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,6 +18,7 @@ from policies.optimal import (
     ss_power_approximation,
     zheng_federgruen,
 )
+from tests.policies.optimal.helpers import bad_arguments_test
 
 # --------------------------------------------------------------------------- (s, S)
 
@@ -140,18 +139,9 @@ def test_zheng_federgruen_never_beaten_nearby(
 # --------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize(
-    ("call", "key", "value"),
-    [
-        (lambda: zheng_federgruen(10, 1, -9, 64), "shortage", "-9.0"),
-        (lambda: zheng_federgruen(10, 1, 9, -64), "order_fixed", "-64.0"),
-        (lambda: ss_cost_poisson([5, 6], 6, 10, 1, 9, 64), "S", "6.0"),
-        (lambda: ss_power_approximation(50, 0, 0.18, 0.7, 2.5, 1), "std", "0.0"),
-    ],
+test_bad_arguments_name_the_key_and_value = bad_arguments_test(
+    (lambda: zheng_federgruen(10, 1, -9, 64), "shortage", "-9.0"),
+    (lambda: zheng_federgruen(10, 1, 9, -64), "order_fixed", "-64.0"),
+    (lambda: ss_cost_poisson([5, 6], 6, 10, 1, 9, 64), "S", "6.0"),
+    (lambda: ss_power_approximation(50, 0, 0.18, 0.7, 2.5, 1), "std", "0.0"),
 )
-def test_bad_arguments_name_the_key_and_value(
-    call: Callable[[], object], key: str, value: str
-) -> None:
-    with pytest.raises(ValueError) as err:
-        call()
-    assert f"{key}(={value}" in str(err.value)
