@@ -31,34 +31,45 @@ def serve_and_count(t, arrive, state, totals, pipe, demand, served_total, lost_t
                     backorder_mode, measured):  # fmt: skip
     """Period ``t``: the shipments in ``pipe[arrive]`` arrive, demand is served (backordered
     or lost), and in a ``measured`` period the stock-out flag is set and rows 0-5 of
-    ``state`` are added to ``totals``."""
-    for j in range(state.shape[1]):
-        a = pipe[arrive, 0, j]
-        state[5, j] -= a
-        state[6, j] -= a
-        on_hand = state[0, j] + a
-        d = demand[t, 0, j]
-        if backorder_mode:
+    ``state`` are added to ``totals``. One loop per case, so that no SKU tests the mode."""
+    n = state.shape[1]
+    if backorder_mode:
+        for j in range(n):
+            a = pipe[arrive, 0, j]
+            state[5, j] -= a
+            state[6, j] -= a
+            on_hand = state[0, j] + a
+            d = demand[t, 0, j]
             level = on_hand - state[1, j]  # inventory level: on hand - backorders
             served = level if level >= 0.0 or level != level else 0.0
             served = served if served <= d or served != served else d
             level -= d
             on_hand = level if level >= 0.0 or level != level else 0.0
+            state[0, j] = on_hand
             state[1, j] = on_hand - level
+            state[3, j] = served
             il[0, j] = level
-        else:
+            served_total[0, j] += served
+    else:
+        for j in range(n):
+            a = pipe[arrive, 0, j]
+            state[5, j] -= a
+            state[6, j] -= a
+            on_hand = state[0, j] + a
+            d = demand[t, 0, j]
             served = on_hand if on_hand <= d or on_hand != on_hand else d
-            on_hand -= served
             lost = d - served
+            state[0, j] = on_hand - served
             state[2, j] = lost
+            state[3, j] = served
             lost_total[0, j] += lost
-        state[0, j] = on_hand
-        state[3, j] = served
-        served_total[0, j] += served
-        if measured:
-            short = state[1, j] if backorder_mode else state[2, j]
-            state[4, j] = 1.0 if short > 0.0 else 0.0
-            for r in range(6):
+            served_total[0, j] += served
+    if measured:
+        short = 1 if backorder_mode else 2
+        for j in range(n):
+            state[4, j] = 1.0 if state[short, j] > 0.0 else 0.0
+        for r in range(6):
+            for j in range(n):
                 totals[r, j] += state[r, j]
 
 
@@ -67,15 +78,18 @@ def book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, order_sq,
     """The policy's ``orders`` join in transit, on order and ordered in all (and in a
     ``measured`` period the measured sum, the count of orders and the sum of squares), and
     are shipped into ``pipe[slot]``."""
-    for j in range(state.shape[1]):
+    n = state.shape[1]
+    for j in range(n):
         q = orders[0, j]
         state[5, j] += q
         state[6, j] += q
         state[7, j] += q
-        if measured:
+        pipe[slot, 0, j] = q
+    if measured:
+        for j in range(n):
+            q = orders[0, j]
             state[8, j] += q
             tot_orders[0, j] += 1.0 if q > 0.0 else 0.0
             square = q * q
             order_sq[0, j] = square
             tot_ordered_sq[0, j] += square
-        pipe[slot, 0, j] = q
