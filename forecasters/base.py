@@ -194,7 +194,7 @@ def check_forecaster(
     that uses them fits, updates and predicts with them in both shapes; one that does not
     gives the same forecast with them as without.
     (That the simulation hands a forecaster no data after the decision time is tested on
-    the engine, in ``tests/test_forecasting.py``.)"""
+    the engine, in ``tests/sim/test_forecasting.py``.)"""
     rng = np.random.default_rng(seed)
     if y is None:
         t = np.arange(120)[:, None]
