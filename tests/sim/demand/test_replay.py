@@ -14,7 +14,7 @@ from sim.demand.replay import Bakery, Replay
 from sim.forecasting import ForecastSettings
 from sim.network import Costs, Distribution, Single
 from sim.runner import Scenario, simulate
-from tests.test_forecasting import WindowMean
+from tests.sim.test_forecasting import WindowMean
 
 KEEP = {"outliers": "keep", "stockouts": "keep"}  # the data as they are
 
