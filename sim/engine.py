@@ -586,7 +586,7 @@ class PeriodicSimulation:
         # of period t + lead time (the ring has lead time + 1 slots), or it is cleared
         serve_and_count(
             t, t % self.W, self.lean_state, self.lean_totals, self.pipe, self.demand,
-            self.served_total, self.lost_total, self.il, self.backorder_mode, measured,
+            self.served_total, self.lost_total, self.backorder_mode, measured,
         )  # fmt: skip
         if measured:
             self.n_measured += 1
@@ -599,7 +599,7 @@ class PeriodicSimulation:
         orders[0] = self.policies[0].order_quantity(state, None)
         book_orders(
             orders, slot, self.lean_state, self.pipe, self.tot_orders, self.tot_ordered_sq,
-            self.order_sq, measured,
+            measured,
         )  # fmt: skip
         if measured and self.tot_purchase is not None and self.discounts is not None:
             self.tot_purchase += self.discounts.purchase_cost(orders)

@@ -16,7 +16,8 @@ Rows of ``state`` (see :meth:`~sim.engine.PeriodicSimulation._lean_layout`): 0 o
 1 backorders, 2 lost, 3 served, 4 stock-out flag, 5 in transit, 6 on order, 7 ordered in
 all, 8 the measured sum of orders; ``totals`` holds the measured sums of rows 0-5. The
 other arrays have the engine's shapes: ``pipe`` ``(W, 1, n)``, ``demand`` ``(T, 1, n)``,
-the rest ``(1, n)``.
+the rest ``(1, n)``. The numpy phases' scratch rows (inventory level, squared orders)
+are not needed here: each value lives in a local for one SKU.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = ["book_orders", "serve_and_count"]
 
 
 @compiled
-def serve_and_count(t, arrive, state, totals, pipe, demand, served_total, lost_total, il,
+def serve_and_count(t, arrive, state, totals, pipe, demand, served_total, lost_total,
                     backorder_mode, measured):  # fmt: skip
     """Period ``t``: the shipments in ``pipe[arrive]`` arrive, demand is served (backordered
     or lost), and in a ``measured`` period the stock-out flag is set and rows 0-5 of
@@ -48,7 +49,6 @@ def serve_and_count(t, arrive, state, totals, pipe, demand, served_total, lost_t
             state[0, j] = on_hand
             state[1, j] = on_hand - level
             state[3, j] = served
-            il[0, j] = level
             served_total[0, j] += served
     else:
         for j in range(n):
@@ -74,7 +74,7 @@ def serve_and_count(t, arrive, state, totals, pipe, demand, served_total, lost_t
 
 
 @compiled
-def book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, order_sq, measured):
+def book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, measured):
     """The policy's ``orders`` join in transit, on order and ordered in all (and in a
     ``measured`` period the measured sum, the count of orders and the sum of squares), and
     are shipped into ``pipe[slot]``."""
@@ -90,6 +90,4 @@ def book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, order_sq,
             q = orders[0, j]
             state[8, j] += q
             tot_orders[0, j] += 1.0 if q > 0.0 else 0.0
-            square = q * q
-            order_sq[0, j] = square
-            tot_ordered_sq[0, j] += square
+            tot_ordered_sq[0, j] += q * q

@@ -14,9 +14,11 @@ from sim.network import Costs, Single
 from sim.runner import Scenario, simulate
 
 
-def _numpy_serve(t, arrive, state, totals, pipe, demand, served_total, lost_total, il,
+def _numpy_serve(t, arrive, state, totals, pipe, demand, served_total, lost_total,
                  backorder_mode, measured):  # fmt: skip
-    """The period's first half as the engine wrote it in numpy before sim/lean.py."""
+    """The period's first half as the engine wrote it in numpy before sim/lean.py (``il``
+    its scratch row)."""
+    il = np.empty_like(served_total)
     on_hand, backorders, lost, served = state[0:1], state[1:2], state[2:3], state[3:4]
     a = pipe[arrive]
     state[5:7] -= a
@@ -40,7 +42,8 @@ def _numpy_serve(t, arrive, state, totals, pipe, demand, served_total, lost_tota
         totals += state[:6]
 
 
-def _numpy_book(orders, slot, state, pipe, tot_orders, tot_ordered_sq, order_sq, measured):
+def _numpy_book(orders, slot, state, pipe, tot_orders, tot_ordered_sq, measured):
+    order_sq = np.empty_like(orders)  # the engine's scratch row
     if measured:
         state[5:9] += orders
         tot_orders += orders > 0
@@ -61,11 +64,9 @@ def _arrays(rng, n):
         "demand": rng.poisson(8.0, (5, 1, n)).astype(float),
         "served_total": rng.random((1, n)),
         "lost_total": rng.random((1, n)),
-        "il": np.zeros((1, n)),
         "orders": np.where(rng.random((1, n)) < 0.4, 0.0, rng.integers(0, 30, (1, n)) * 1.0),
         "tot_orders": rng.random((1, n)),
         "tot_ordered_sq": rng.random((1, n)),
-        "order_sq": np.zeros((1, n)),
     }
 
 
@@ -76,10 +77,10 @@ def test_loops_equal_the_numpy_operations(backorder_mode, measured):
     for n in (1, 5, 64):
         mine = _arrays(rng, n)
         ref = {k: v.copy() for k, v in mine.items()}
-        common = ("state", "totals", "pipe", "demand", "served_total", "lost_total", "il")
+        common = ("state", "totals", "pipe", "demand", "served_total", "lost_total")
         serve_and_count(3, 1, *(mine[k] for k in common), backorder_mode, measured)
         _numpy_serve(3, 1, *(ref[k] for k in common), backorder_mode, measured)
-        booked = ("state", "pipe", "tot_orders", "tot_ordered_sq", "order_sq")
+        booked = ("state", "pipe", "tot_orders", "tot_ordered_sq")
         book_orders(mine["orders"], 2, *(mine[k] for k in booked), measured)
         _numpy_book(ref["orders"], 2, *(ref[k] for k in booked), measured)
         for key in mine:
