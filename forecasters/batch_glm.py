@@ -279,19 +279,8 @@ def _qr_solve(a_t, b, beta):
         vtv = v0 * v0 + (norm * norm - v[c] * v[c])
         v[c] = v0  # v = (v0, a[c+1:, c])
         for cc in range(c + 1, k):
-            w = a_t[cc]
-            s = 0.0
-            for r in range(c, m):
-                s += v[r] * w[r]
-            s *= 2.0 / vtv
-            for r in range(c, m):
-                w[r] -= s * v[r]
-        s = 0.0
-        for r in range(c, m):
-            s += v[r] * b[r]
-        s *= 2.0 / vtv
-        for r in range(c, m):
-            b[r] -= s * v[r]
+            _reflect(v, a_t[cc], c, vtv)
+        _reflect(v, b, c, vtv)
         v[c] = alpha
     for r in range(k - 1, -1, -1):  # R beta = Q' b, R[r, c] = a_t[c, r]
         s = b[r]
@@ -303,6 +292,17 @@ def _qr_solve(a_t, b, beta):
             return 3
         beta[c] /= scale[c]
     return 0
+
+
+@compiled
+def _reflect(v, w, start, vtv):
+    """``w`` times the Householder reflection ``I - 2 v v' / vtv``, on rows ``start:``."""
+    s = 0.0
+    for r in range(start, v.size):
+        s += v[r] * w[r]
+    s *= 2.0 / vtv
+    for r in range(start, v.size):
+        w[r] -= s * v[r]
 
 
 @compiled
