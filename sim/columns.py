@@ -253,13 +253,12 @@ def in_blocks(
         taken = [p for p in (take_columns(p, n, columns) for p in policies) if p is not None]
         if len(taken) < len(policies):
             raise ValueError("in_blocks: every policy must be columnwise")
-        demand = np.stack(
-            [
-                scenario.demand.sample_block(nd, key, 0, horizon, block)
-                for nd, key in zip(facing, keys, strict=True)
-            ],
-            axis=1,
-        )
+        parts = [
+            scenario.demand.sample_block(nd, key, 0, horizon, block)
+            for nd, key in zip(facing, keys, strict=True)
+        ]
+        # (periods, facing nodes, SKUs); one node's draws need no copy
+        demand = parts[0][:, None, :] if len(parts) == 1 else np.stack(parts, axis=1)
         traced = np.arange(block.start, min(block.stop, k)) - block.start
         outs.append(
             build_simulation(

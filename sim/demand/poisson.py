@@ -32,7 +32,7 @@ class Poisson(MeanDemand):
             return rng.poisson(base * mult).astype(np.float64)
         # exact inversion of one uniform per draw, at any mean: per-SKU tables built
         # chunk by chunk, so no table budget and no slower fallback
-        return poisson_inverse(base, rng.random((n_periods, base.shape[0])))
+        return poisson_inverse(base, rng.random((n_periods, base.shape[0])), uniforms_checked=True)
 
     def _draw_block(
         self, key: int, start: int, n_periods: int, skus: slice, weight: float
@@ -42,7 +42,7 @@ class Poisson(MeanDemand):
             mean = mean * weight
         periods = np.arange(start, start + n_periods)
         uniforms = counter_uniforms(key, periods, np.arange(skus.start, skus.stop))
-        return poisson_inverse(mean, uniforms)
+        return poisson_inverse(mean, uniforms, uniforms_checked=True)
 
     def _std_at(self, level: np.ndarray) -> np.ndarray:
         return np.sqrt(self._base_and_level()[0] * level)

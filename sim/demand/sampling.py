@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
+from forecasters.batch_lm import compiled
+
 __all__ = [
     "TABLE_BUDGET",
     "TABLE_TAIL",
@@ -50,7 +52,6 @@ TABLE_BUDGET = 4_000_000
 TABLE_TAIL = 1e-16
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
 _UNIT = 2.0**-53
-_TILE = 1 << 16  # uniforms hashed at once
 
 
 # --------------------------------------------------------------------------- population
@@ -153,6 +154,27 @@ def _counters(name: str, values: np.ndarray) -> np.ndarray:
     return arr.astype(np.int64).view(np.uint64)
 
 
+_S30, _S27, _S31, _S11 = (np.uint64(k) for k in (30, 27, 31, 11))
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+@compiled
+def _hash_uniforms(row, col, out):  # pragma: no cover - compiled
+    """``out[t, j]``: the uniform of ``row[t] ^ col[j]`` through :func:`_mix64`, its top 53
+    bits times 2**-53; the same operations as the numpy formulation, in one pass over
+    ``out`` (numpy needed four passes over a tile and a temporary)."""
+    for t in range(row.size):
+        r = row[t]
+        for j in range(col.size):
+            z = r ^ col[j]
+            z ^= z >> _S30
+            z *= _M1
+            z ^= z >> _S27
+            z *= _M2
+            z ^= z >> _S31
+            out[t, j] = float(z >> _S11) * _UNIT
+
+
 def counter_uniforms(key: int, periods: np.ndarray, skus: np.ndarray) -> np.ndarray:
     """Uniforms on [0, 1), shape ``(len(periods), len(skus))``: a pure function of
     ``(key, period, sku)``, so a SKU's column is the same in any block of SKUs.
@@ -162,15 +184,7 @@ def counter_uniforms(key: int, periods: np.ndarray, skus: np.ndarray) -> np.ndar
     row = _mix64(np.uint64(key) + _GOLDEN * _counters("periods", periods))
     col = _GOLDEN * (_counters("skus", skus) + np.uint64(1))
     out = np.empty((row.size, col.size))
-    # Hash in cache-sized tiles: 3-4x faster than whole-array passes.
-    n_cols = min(col.size, _TILE) or 1
-    n_rows = max(1, _TILE // n_cols)
-    for r in range(0, row.size, n_rows):
-        for c in range(0, col.size, n_cols):
-            bits = row[r : r + n_rows, None] ^ col[None, c : c + n_cols]
-            _mix64(bits)
-            bits >>= np.uint64(11)
-            np.multiply(bits, _UNIT, out=out[r : r + n_rows, c : c + n_cols])
+    _hash_uniforms(row, col, out)
     return out
 
 

@@ -35,6 +35,24 @@ def test_counter_uniforms_equal_demand_counter_uniform(key, periods, n_skus):
     assert got.min() >= 0 and got.max() < 1
 
 
+def test_counter_uniforms_are_splitmix64_of_period_and_sku():
+    """The compiled hash against the SplitMix64 finaliser written out in numpy."""
+    key, periods, skus = 2**63 + 12345, np.arange(-2, 40), np.arange(500, 900)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+
+    def mix(z):
+        z = z ^ (z >> np.uint64(30))
+        z = z * np.uint64(0xBF58476D1CE4E5B9)
+        z = z ^ (z >> np.uint64(27))
+        z = z * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+    row = mix(np.uint64(key) + golden * periods.astype(np.int64).view(np.uint64))
+    col = golden * (skus.astype(np.uint64) + np.uint64(1))
+    expected = (mix(row[:, None] ^ col[None, :]) >> np.uint64(11)) * 2.0**-53
+    assert counter_uniforms(key, periods, skus).tobytes() == expected.tobytes()
+
+
 def test_counter_uniforms_column_is_the_same_in_any_block():
     periods = np.arange(30)
     block = counter_uniforms(5, periods, np.arange(1000, 1100))
