@@ -37,6 +37,14 @@ apply to it. Parameters whose own value is a mapping are listed in ``mapping_par
 parameters and the state: the engine then stacks the policies of neighbouring nodes into
 one (:func:`stack_policies`) and decides for all of them in one call, with 2-D state
 arrays (nodes x SKUs). ``uses_echelon = True`` asks the engine for echelon positions.
+``reorder_levels(n_skus) -> (reorder_point, up_to) | None``
+    Optional. A policy whose whole decision is "order ``up_to - position`` where
+    ``position <= reorder_point``, else nothing", with no memory between calls, may say so
+    as two per-SKU arrays: a single node then runs its whole horizon in one compiled loop
+    (:func:`sim.lean.run_periods`) and ``order_quantity`` is not called. The default,
+    None, keeps the call per review. :func:`check_policy` checks the rule against
+    ``order_quantity``, bit for bit.
+
 ``columnwise = True`` declares that each SKU's order depends on that SKU's column only:
 array parameters hold SKUs on their last axis (or broadcast over them) and nothing is
 remembered between calls. The runner then advances several replications side by side as
@@ -73,6 +81,7 @@ __all__ = [
     "stack_policies",
     "can_stack",
     "take_columns",
+    "sku_vector",
     "solve_per_sku",
 ]
 
@@ -387,6 +396,11 @@ class Policy(ABC):
         self.check_nodes(context)
         return [self.for_node(node).prepare(node) for node in context.nodes]
 
+    def reorder_levels(self, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The decision as data, ``(reorder_point, up_to)`` of shape ``(n_skus,)``, or None
+        (see the module docstring)."""
+        return None
+
     def parameters(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in self.param_names:
@@ -516,10 +530,28 @@ def check_policy(
             )
         if not np.array_equal(orders, again):
             raise AssertionError("order_quantity is not deterministic in its inputs")
+        levels = prepared.reorder_levels(n_skus)
+        if levels is not None:
+            position = state.position
+            rule = np.where(position <= levels[0], levels[1] - position, 0.0)
+            if not np.array_equal(orders, rule):
+                raise AssertionError("order_quantity differs from its reorder_levels rule")
         for before, after in zip(copies, (on_hand, backorders, on_order), strict=True):
             if not np.array_equal(before, after):
                 raise AssertionError("order_quantity modified its input state")
     return prepared
+
+
+def sku_vector(value: Any, n_skus: int) -> np.ndarray | None:
+    """A prepared parameter (a number, or per-SKU values) as a float array of shape
+    ``(n_skus,)``; None where it is not set or does not broadcast to one (a stack of
+    nodes' values)."""
+    if value is None:
+        return None
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim > 1 or arr.size not in (1, n_skus):
+        return None
+    return np.ascontiguousarray(np.broadcast_to(arr.reshape(-1), (n_skus,)))
 
 
 def take_columns(policy: Policy, n_skus: int, columns: np.ndarray) -> Policy | None:

@@ -40,6 +40,7 @@ from policies.base import (
     Policy,
     as_sku_array,
     finite_param,
+    sku_vector,
     solve_per_sku,
 )
 from policies.optimal import newsvendor_normal, newsvendor_poisson
@@ -69,6 +70,11 @@ class BaseStock(Policy):
 
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         return np.maximum(self.level - state.position, 0.0)
+
+    def reorder_levels(self, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
+        # max(level - position, 0) is level - position exactly where position <= level
+        level = sku_vector(self.level, n_skus)
+        return None if level is None else (level, level)
 
     def prepare(self, context: PlanningContext) -> BaseStock:
         if self.level is None:

@@ -62,6 +62,7 @@ from policies.base import (
     PlanningContext,
     Policy,
     as_sku_array,
+    sku_vector,
     solve_per_sku,
 )
 from policies.optimal import ss_power_approximation, zheng_federgruen
@@ -333,6 +334,10 @@ class SS(Policy):
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         pos = state.position
         return np.where(pos <= self.s, self.S - pos, 0.0)
+
+    def reorder_levels(self, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
+        s, S = sku_vector(self.s, n_skus), sku_vector(self.S, n_skus)
+        return None if s is None or S is None else (s, S)
 
     def for_network(self, context: NetworkContext) -> list[Policy]:
         planned = self.horizon_dp or any(self.by_node.get("horizon_dp", {}).values())

@@ -69,7 +69,7 @@ from sim import params
 from sim.allocation import Queue
 from sim.disruption import DisruptionPlan
 from sim.forecasting import ForecastDrivers
-from sim.lean import book_orders, serve_and_count
+from sim.lean import book_orders, run_periods, serve_and_count
 from sim.network import Edge, Node, PriceSchedule, Topology, UnmetDemand
 
 #: Run one-node models through the fused period (:meth:`PeriodicSimulation._lean_period`);
@@ -485,8 +485,17 @@ class PeriodicSimulation:
                 # alone in its environment: nothing else is scheduled, and only a running
                 # process could schedule anything, so nothing can interleave; run every
                 # period and move the clock to the horizon at once
-                for t in range(self.horizon):
-                    self._lean_period(t, t >= warmup, t % review_period == 0)
+                levels = self._reorder_levels()
+                if levels is not None:  # the policy's decision is data: one compiled call
+                    self.n_measured += run_periods(
+                        self.horizon, warmup, review_period, self.lean_lead, self.lean_state,
+                        self.lean_totals, self.pipe, self.demand, self.served_total,
+                        self.lost_total, self.backorder_mode, self.orders, self.tot_orders,
+                        self.tot_ordered_sq, *levels,
+                    )  # fmt: skip
+                else:
+                    for t in range(self.horizon):
+                        self._lean_period(t, t >= warmup, t % review_period == 0)
                 yield env.timeout(self.horizon)
             else:
                 for t in range(self.horizon):
@@ -574,6 +583,14 @@ class PeriodicSimulation:
         assert self.common_lead is not None  # lean_ok
         self.lean_lead: int = self.common_lead
         self.tot_ordered = state[8:9]
+
+    def _reorder_levels(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The policy's decision as data for :func:`sim.lean.run_periods`
+        (:meth:`policies.base.Policy.reorder_levels`), or None: it has none, or a period
+        does more than the loop does (quantity discounts price each order)."""
+        if self.discounts is not None:
+            return None
+        return self.policies[0].reorder_levels(self.n_skus)
 
     def _lean_period(self, t: int, measured: bool, review: bool) -> None:
         """One period of a single node supplied from outside (:meth:`_lean_layout`): the

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from forecasters.batch_lm import compiled
 
-__all__ = ["book_orders", "serve_and_count"]
+__all__ = ["book_orders", "run_periods", "serve_and_count"]
 
 
 @compiled
@@ -91,3 +91,33 @@ def book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, measured)
             state[8, j] += q
             tot_orders[0, j] += 1.0 if q > 0.0 else 0.0
             tot_ordered_sq[0, j] += q * q
+
+
+@compiled
+def run_periods(horizon, warmup, review_period, lead, state, totals, pipe, demand,
+                served_total, lost_total, backorder_mode, orders, tot_orders, tot_ordered_sq,
+                reorder_point, up_to):  # fmt: skip
+    """Every period of the run in one call, for a policy whose decision is data
+    (:meth:`policies.base.Policy.reorder_levels`): at a review each SKU orders
+    ``up_to - position`` where ``position <= reorder_point``, else nothing. Each period is
+    :func:`serve_and_count`, the decision (the position summed as ``InventoryState``
+    does), and :func:`book_orders`, or without a review the clearing of the ship slot, as
+    the engine's lean period does them one call at a time. Returns the measured periods."""
+    ring = pipe.shape[0]
+    n = state.shape[1]
+    n_measured = 0
+    for t in range(horizon):
+        measured = t >= warmup
+        serve_and_count(t, t % ring, state, totals, pipe, demand, served_total, lost_total,
+                        backorder_mode, measured)  # fmt: skip
+        if measured:
+            n_measured += 1
+        slot = (t + lead) % ring
+        if t % review_period != 0:
+            pipe[slot] = 0.0
+            continue
+        for j in range(n):
+            position = state[0, j] + state[6, j] - state[1, j]
+            orders[0, j] = up_to[j] - position if position <= reorder_point[j] else 0.0
+        book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, measured)
+    return n_measured

@@ -12,16 +12,19 @@ import pytest
 from forecasters.base import Forecast
 from policies.base import (
     InventoryState,
+    PlanningContext,
     Policy,
     as_sku_array,
     check_levels,
     check_policy,
     finite_param,
+    sku_vector,
     solve_per_sku,
     stack_policies,
     take_columns,
 )
 from policies.base_stock import BaseStock
+from policies.ss import SS
 from tests.conftest import poisson_context
 
 
@@ -136,6 +139,31 @@ def test_check_policy_catches_negative_orders_and_a_wrong_shape() -> None:
         check_policy(_Shape(), context, n_states=2)
     prepared = check_policy(BaseStock(), context, n_states=4)
     assert isinstance(prepared, BaseStock)
+
+
+class _WrongRule(BaseStock):
+    """Breaks the contract: its ``reorder_levels`` say (level, level + 1), its orders
+    ``max(level - position, 0)``."""
+
+    def reorder_levels(self, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
+        levels = super().reorder_levels(n_skus)
+        assert levels is not None
+        return levels[0], levels[1] + 1.0
+
+    def prepare(self, context: PlanningContext) -> _WrongRule:
+        return self
+
+
+def test_check_policy_holds_reorder_levels_to_the_orders() -> None:
+    context = poisson_context([4.0, 6.0])
+    with pytest.raises(AssertionError, match="differs from its reorder_levels rule"):
+        check_policy(_WrongRule(level=[5.0, 8.0]), context, n_states=16)
+    assert BaseStock(level=[5.0, 8.0]).reorder_levels(2) is not None
+    np.testing.assert_array_equal(SS(s=3, S=[9, 10]).reorder_levels(2), [[3, 3], [9, 10]])
+    assert SS().reorder_levels(2) is None  # not prepared: nothing to run on
+    assert _Negative().reorder_levels(2) is None  # the default: called per review
+    assert sku_vector(np.ones((2, 2)), 2) is None  # a stack of nodes: no per-SKU vector
+    np.testing.assert_array_equal(sku_vector(np.array([4.0]), 3), [4.0, 4.0, 4.0])
 
 
 def test_stacked_and_taken_columns_decide_as_the_policies_one_by_one() -> None:

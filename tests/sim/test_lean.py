@@ -1,6 +1,7 @@
 """The lean period's compiled loops (sim/lean.py) against the numpy operations they fuse:
 the same numbers, bit for bit, under backorders and lost sales, in measured periods and
-not; and a run through them against one through the engine's general phases."""
+not; the whole-horizon loop (``run_periods``) against the period-by-period one; and runs
+through them against runs through the engine's general phases."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import sim.engine as engine
 from policies.base_stock import BaseStock
 from policies.ss import SS
 from sim.demand import Poisson
-from sim.lean import book_orders, serve_and_count
+from sim.lean import book_orders, run_periods, serve_and_count
 from sim.network import Costs, Single
 from sim.runner import Scenario, simulate
 
@@ -86,6 +87,71 @@ def test_loops_equal_the_numpy_operations(backorder_mode, measured):
         for key in mine:
             # bit for bit: the same float64 words
             assert mine[key].tobytes() == ref[key].tobytes(), key
+
+
+@pytest.mark.parametrize("backorder_mode", [True, False])
+def test_run_periods_equals_the_period_loop(backorder_mode):
+    """The whole horizon in one call: the same words as serve_and_count, the (s, S)
+    decision in numpy and book_orders called period by period, with a warm-up and a
+    review every third period."""
+    rng = np.random.default_rng(11)
+    n, horizon, lead, warmup, review = 7, 40, 2, 5, 3
+    mine = _arrays(rng, n)
+    mine["state"][5:] = 0.0
+    mine["pipe"][:] = 0.0
+    mine["demand"] = rng.poisson(8.0, (horizon, 1, n)).astype(float)
+    s = rng.integers(5, 20, n).astype(float)
+    S = s + rng.integers(1, 30, n)
+    ref = {k: v.copy() for k, v in mine.items()}
+    common = ("state", "totals", "pipe", "demand", "served_total", "lost_total")
+    booked = ("state", "pipe", "tot_orders", "tot_ordered_sq")
+    measured_periods = run_periods(
+        horizon, warmup, review, lead, *(mine[k] for k in common), backorder_mode,
+        mine["orders"], mine["tot_orders"], mine["tot_ordered_sq"], s, S,
+    )  # fmt: skip
+    for t in range(horizon):
+        measured = t >= warmup
+        serve_and_count(t, t % 3, *(ref[k] for k in common), backorder_mode, measured)
+        slot = (t + lead) % 3
+        if t % review:
+            ref["pipe"][slot] = 0.0
+            continue
+        state = ref["state"]
+        position = state[0] + state[6] - state[1]
+        ref["orders"][0] = np.where(position <= s, S - position, 0.0)
+        book_orders(ref["orders"], slot, *(ref[k] for k in booked), measured)
+    assert measured_periods == horizon - warmup
+    for key in mine:
+        assert mine[key].tobytes() == ref[key].tobytes(), key
+    assert np.any(mine["state"][7] > 0)  # it ordered
+
+
+@pytest.mark.parametrize("unmet_demand", ["backorder", "lost_sales"])
+@pytest.mark.parametrize("policy", [BaseStock(level=26), SS(s=18, S=40)])
+def test_whole_horizon_loop_equals_the_period_loop(monkeypatch, unmet_demand, policy):
+    """A policy with ``reorder_levels`` runs in one compiled call; without them (patched
+    away) the same run goes period by period: the same results, exactly."""
+
+    def run():
+        scenario = Scenario(
+            Single(lead_time=1, review_period=3),
+            Poisson(mean=6.0, mean_spread=0.4),
+            Costs(holding=1, backorder=9, lost_sale=9, order_fixed=5),
+            n_skus=4,
+            unmet_demand=unmet_demand,
+        )
+        return simulate(scenario, policy, horizon=250, warmup=15, replications=3, seed=8)
+
+    calls = []
+    real = engine.run_periods
+    monkeypatch.setattr(engine, "run_periods", lambda *a: calls.append(1) or real(*a))
+    fused = run()
+    assert calls  # the run took the whole-horizon loop
+    monkeypatch.setattr(engine.PeriodicSimulation, "_reorder_levels", lambda self: None)
+    stepped = run()
+    assert fused.per_replication == stepped.per_replication
+    assert fused.sku_table.equals(stepped.sku_table)
+    assert fused.per_replication[0]["orders_placed"] > 0
 
 
 @pytest.mark.parametrize("unmet_demand", ["backorder", "lost_sales"])
