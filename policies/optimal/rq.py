@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import special
 from scipy.optimize import brentq
 from scipy.stats import norm
 
@@ -31,7 +32,6 @@ from policies.optimal.newsvendor import (
     _check_fraction,
     _out,
     _per_sku,
-    expected_cost_normal,
     expected_cost_poisson,
     newsvendor_poisson,
 )
@@ -53,6 +53,9 @@ class RQSolution:
     r: Number
     q: Number
     cost: Number
+
+
+_SQRT_2PI = np.sqrt(2 * np.pi)
 
 
 def _check_costs(holding: ArrayLike, backorder: ArrayLike, order_fixed: ArrayLike) -> list:
@@ -165,7 +168,7 @@ def _integral_g_normal(
     d = y - mu
     safe = np.where(sigma > 0, sigma, 1.0)
     z = d / safe
-    loss2 = 0.5 * ((z**2 + 1.0) * norm.sf(z) - z * norm.pdf(z))
+    loss2 = 0.5 * ((z**2 + 1.0) * special.ndtr(-z) - z * _normal_pdf(z))
     smooth = h * d**2 / 2 - (h + p) * safe**2 * loss2
     sharp = np.where(d > 0, h, -p) * d**2 / 2
     return np.where(sigma > 0, smooth, sharp)
@@ -193,11 +196,29 @@ def rq_cost_normal(
     return _out((k * np.asarray(mean_rate, dtype=float) + area) / q_)
 
 
+def _normal_pdf(z: np.ndarray | np.float64) -> np.ndarray | np.float64:
+    """``scipy.stats.norm.pdf`` by the same operations (``z * z`` where scipy squares an
+    array; numpy's scalar ``**`` rounds differently), without its per-call overhead."""
+    return np.exp(-(z * z) / 2.0) / _SQRT_2PI
+
+
+def _normal_cost(y: float, mu: float, sigma: float, h: float, p: float) -> float:
+    """:func:`expected_cost_normal` of one level, by the same floating-point operations
+    (the same values, bit for bit) at a few microseconds a call instead of a few hundred:
+    the root finders of :func:`_rq_normal_one` call it some 150 times per SKU."""
+    d = np.float64(y) - mu
+    if sigma > 0:
+        z = d / sigma
+        loss = _normal_pdf(z) - z * special.ndtr(-z)
+        return float(h * d + (h + p) * sigma * loss)
+    return float(h * max(d, 0.0) + p * max(mu - y, 0.0))
+
+
 def _rq_normal_one(
     rate: float, mu: float, sigma: float, h: float, p: float, fixed: float
 ) -> tuple[float, float, float]:
     def g(y: float) -> float:
-        return float(expected_cost_normal(y, mu, sigma, h, p))
+        return _normal_cost(y, mu, sigma, h, p)
 
     def window(c: float) -> tuple[float, float]:
         """The interval where ``G <= c``: ``G >= p (mu - y)`` and ``G >= h (y - mu)``

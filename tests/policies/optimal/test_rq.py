@@ -128,3 +128,16 @@ test_bad_arguments_name_the_key_and_value = bad_arguments_test(
     (lambda: rq_normal_approx(1.5, 1, 2, -0.1, 20, 150, 100), "lead_time_std", "-0.1"),
     (lambda: reorder_point_service(10, 2, [0.5, 1.0]), "cycle_service_level", "1.0"),
 )
+
+
+def test_normal_cost_of_the_root_finders_equals_expected_cost_normal_bit_for_bit() -> None:
+    """The scalar cost inside :func:`rq_normal_approx`'s root finders (written for speed)
+    gives the very words of :func:`expected_cost_normal`, so the optimum is unchanged."""
+    from policies.optimal.rq import _normal_cost
+
+    rng = np.random.default_rng(3)
+    for _ in range(5000):
+        y, mu = rng.normal(20.0, 10.0, 2)
+        sigma = 0.0 if rng.random() < 0.2 else rng.uniform(0.1, 8.0)
+        h, p = rng.uniform(0.1, 5.0), rng.uniform(1.0, 30.0)
+        assert _normal_cost(y, mu, sigma, h, p) == float(expected_cost_normal(y, mu, sigma, h, p))
