@@ -26,6 +26,16 @@ Extension points (statsforecast / scikit-learn style; fitted state ends in ``_``
     Optional: the fewest periods of history a fit needs (default 1; a seasonal model of
     season ``m`` needs ``2 m``). The simulation refuses a shorter ``forecaster.history``.
 
+``columns_independent`` (a bool)
+    Optional, False by default: True declares that every SKU column is fitted, updated and
+    forecast on its own, so that a column's numbers, to the last bit, do not depend on
+    which other columns are passed with it (no pooling across SKUs, stopping rules per
+    SKU, no random draws shaped by the number of SKUs). The simulation then runs the
+    forecasts of several nodes with one forecaster, their SKUs side by side
+    (:class:`sim.forecasting.SharedDriver`), which saves the fixed cost of a call per node
+    and period. A class attribute, or an instance one where a parameter switches it (ETS:
+    only its linear models); ``tests/forecasters/test_columns_independent.py`` checks it.
+
 ``refit(y, exog=None) -> self``
     Optional: the same result as ``fit(y, exog)``, where ``y`` is the history of the last
     ``fit`` followed by every period passed to ``update`` since. A forecaster may use that
@@ -53,6 +63,7 @@ runs over every file in ``conf/forecaster/``.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
@@ -96,6 +107,17 @@ class Forecast:
     def n_skus(self) -> int:
         return int(self.mean.shape[1])
 
+    def columns(self, skus: slice) -> Forecast:
+        """The forecast of the SKU columns ``skus`` only: every array field cut on its last
+        (SKU) axis, as contiguous copies (the same numbers, laid out as a forecast of those
+        SKUs alone would be)."""
+        cut: dict[str, Any] = {
+            f: np.ascontiguousarray(v[..., skus])
+            for f in _ARRAY_FIELDS
+            if (v := getattr(self, f)) is not None
+        }
+        return dataclasses.replace(self, **cut)
+
     def cumulative_mean(self, periods: np.ndarray) -> np.ndarray:
         """Expected demand summed over the first ``periods[i]`` periods, per SKU."""
         return _take_cumulative(np.cumsum(self.mean, axis=0), periods)
@@ -108,6 +130,10 @@ class Forecast:
             sums = np.cumsum(self.paths, axis=1)
             return _take_cumulative(sums.std(axis=0, ddof=1), periods)
         return None
+
+
+#: The fields of a :class:`Forecast` that hold arrays, each with SKUs on its last axis.
+_ARRAY_FIELDS = tuple(f.name for f in dataclasses.fields(Forecast) if f.name != "time")
 
 
 def _take_cumulative(table: np.ndarray, periods: np.ndarray) -> np.ndarray:
@@ -135,6 +161,9 @@ class Forecaster(ABC):
     #: Whether the forecaster uses exogenous regressors: a class attribute, or an instance
     #: one where a parameter switches it (ARIMA's ``use_exog``), hence not a ClassVar.
     uses_exog: bool = False
+    #: Whether every SKU column is fitted and forecast on its own, bit for bit (see the
+    #: module docstring); a class attribute, or an instance one (ETS), hence not a ClassVar.
+    columns_independent: bool = False
     #: Names of the constructor parameters, in YAML order. Subclasses set it.
     param_names: ClassVar[tuple[str, ...]] = ()
 

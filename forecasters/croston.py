@@ -30,6 +30,7 @@ class Croston(RecursiveForecaster):
     """Croston (1972): smoothed demand size over smoothed inter-demand interval."""
 
     param_names = ("alpha",)
+    columns_independent = True  # sizes and intervals are smoothed per column
 
     def __init__(self, *, alpha: float = 0.1):
         self.alpha = check_rate("alpha", alpha)

@@ -219,6 +219,11 @@ class ETS(Forecaster):
         self.n_paths = int(n_paths)
         self.seed = int(seed)
         self.estimator = estimator
+        # Linear models fit each SKU on its own (statsmodels one SKU at a time; the batch
+        # estimator with a stopping rule per SKU) and forecast by formulas per SKU; the
+        # sample paths of the non-linear ones are drawn for all SKUs from one generator,
+        # so a SKU's paths depend on how many SKUs are drawn with it.
+        self.columns_independent = self.linear
 
     # -- model description ---------------------------------------------------------------
     @property

@@ -42,6 +42,7 @@ class Holt(RecursiveForecaster):
     """Holt's linear trend, ETS(A,A,N); ``alpha``/``beta`` null = fitted per SKU."""
 
     param_names = ("alpha", "beta")
+    columns_independent = True  # the recursion and the grid search run per column
 
     def __init__(self, *, alpha: float | None = None, beta: float | None = None):
         self.alpha = check_rate("alpha", alpha, optional=True)

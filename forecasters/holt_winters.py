@@ -53,6 +53,7 @@ class HoltWinters(RecursiveForecaster):
     """Holt-Winters, ETS(A,A,A)/(A,N,A) or multiplicative season; null parameters fitted."""
 
     param_names = ("alpha", "beta", "gamma", "season_length", "seasonal", "trend")
+    columns_independent = True  # the recursion, initial seasons and grid search run per column
 
     def __init__(
         self,

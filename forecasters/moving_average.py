@@ -31,6 +31,7 @@ class MovingAverage(RecursiveForecaster):
     """Mean of the last ``window`` periods."""
 
     param_names = ("window",)
+    columns_independent = True  # each column averages its own window
 
     def __init__(self, *, window: int = 7):
         self.window = check_int("window", window, 1)

@@ -23,6 +23,7 @@ class Naive(RecursiveForecaster):
     """Last value; random-walk predictive distribution. No parameters."""
 
     param_names = ()
+    columns_independent = True  # each column repeats its own last value
 
     def __init__(self) -> None:
         pass

@@ -29,6 +29,7 @@ class SeasonalNaive(RecursiveForecaster):
     """Demand one season ago (last value while the season is incomplete)."""
 
     param_names = ("season_length",)
+    columns_independent = True  # each column repeats its own last season
 
     def __init__(self, *, season_length: int = 7):
         self.season_length = check_int("season_length", season_length, 1)

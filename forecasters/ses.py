@@ -37,6 +37,7 @@ class SES(RecursiveForecaster):
     """Simple exponential smoothing, ETS(A,N,N); ``alpha`` null = fitted per SKU."""
 
     param_names = ("alpha",)
+    columns_independent = True  # the recursion and the grid search run per column
     _state: SmoothingState | None = None
 
     def __init__(self, *, alpha: float | None = None):

@@ -29,6 +29,7 @@ class TSB(RecursiveForecaster):
     """TSB: smoothed demand probability (``beta``) times smoothed size (``alpha``)."""
 
     param_names = ("alpha", "beta")
+    columns_independent = True  # probability and size are smoothed per column
 
     def __init__(self, *, alpha: float = 0.1, beta: float = 0.1):
         self.alpha = check_rate("alpha", alpha)

@@ -68,7 +68,7 @@ from policies.base import InventoryState, Policy, can_stack, stack_policies
 from sim import params
 from sim.allocation import Queue
 from sim.disruption import DisruptionPlan
-from sim.forecasting import ForecastDrivers
+from sim.forecasting import ForecastDrivers, SharedNode
 from sim.lean import book_orders, run_periods, serve_and_count
 from sim.network import Edge, Node, PriceSchedule, Topology, UnmetDemand
 
@@ -353,6 +353,15 @@ class PeriodicSimulation:
             self.edge_cap = np.array([np.inf if c is None else c for c in capacities])
         self.node_cap = [nd.capacity for nd in self.nodes]
         self.demand_index = {int(i): j for j, i in enumerate(top.demand_nodes)}
+        # drivers several nodes share (sim.forecasting.SharedDriver), each with its nodes'
+        # rows of the demand, in its column order
+        shared = {
+            id(d.group): d.group for d, _ in self.drivers.values() if isinstance(d, SharedNode)
+        }
+        self.shared_drivers = [
+            (group, np.array([self.demand_index[i] for i in group.nodes], dtype=np.int64))
+            for group in shared.values()
+        ]
         # per node, the weight of each demand node's demand in its echelon demand
         self.below_weights = top.content[:, top.demand_nodes]
         self.single = n_nodes == 1
@@ -761,7 +770,7 @@ class PeriodicSimulation:
         served, and forecast."""
         forecasts: dict[int, Forecast] = {}
         for i, (driver, signal) in self.drivers.items():
-            if signal == "orders":
+            if signal == "orders" or isinstance(driver, SharedNode):
                 continue
             if signal == "demand":
                 series = d[self.demand_index[i]]
@@ -769,6 +778,8 @@ class PeriodicSimulation:
                 series = self.below_weights[i] @ d
             driver.observe(t, series)
             forecasts[i] = driver.forecast(t)
+        for group, rows in self.shared_drivers:  # several nodes' SKUs in one call
+            forecasts.update(group.observe_and_forecast(t, d[rows]))
         return forecasts
 
     def _observe_orders(self, t: int, forecasts: dict[int, Forecast], rows: slice | None) -> None:
@@ -778,6 +789,7 @@ class PeriodicSimulation:
         for i, (driver, signal) in self.drivers.items():
             if signal != "orders" or (rows is not None and not rows.start <= i < rows.stop):
                 continue
+            assert not isinstance(driver, SharedNode)  # only demand followers share
             asked = self.new_owed[top.outbound[i]].sum(axis=0) if rows is not None else None
             driver.observe(t, np.zeros(self.n_skus) if asked is None else asked)
             forecasts[i] = driver.forecast(t)

@@ -70,6 +70,8 @@ __all__ = [
     "ForecastSettings",
     "ForecastDriver",
     "ForecastDrivers",
+    "SharedDriver",
+    "SharedNode",
     "ExogSource",
     "ShiftEvent",
     "ShiftMonitor",
@@ -428,7 +430,9 @@ _MONITOR_CLASSES: dict[str, type[ShiftMonitor]] = {"none": ShiftMonitor, "cusum"
 
 
 class ForecastDriver:
-    """Runs one forecaster over one node's demand during one replication.
+    """Runs one forecaster over one node's demand during one replication -- or over the
+    demand of several nodes side by side, their SKUs as its columns, where one forecaster
+    can serve them all without changing a number (:class:`SharedDriver`).
 
     ``exog``: the run's exogenous columns, for a forecaster that uses them (or None); the
     driver tabulates them once for periods ``-n_history .. horizon + forecast_steps - 1``
@@ -633,6 +637,88 @@ class ForecastDriver:
         return [dataclasses.asdict(event) for event in self.shifts]
 
 
-#: A run's forecast drivers: per node that has one, its driver and the signal it follows
-#: (``demand``, ``echelon_demand`` or ``orders``; :func:`sim.runner.begin_replication`).
-ForecastDrivers = dict[int, tuple[ForecastDriver, str]]
+class SharedDriver:
+    """One :class:`ForecastDriver` for several nodes that follow their own customers'
+    demand, their SKUs side by side: column ``p * n_skus + s`` is SKU ``s`` of the ``p``-th
+    node of ``nodes`` (node-major).
+
+    A distribution network of 35 stores would otherwise make 35 ``observe`` and 35
+    ``forecast`` calls a period, each mostly the fixed cost of numpy calls on a few SKUs;
+    shared, it makes one of each on all their SKUs. The runner shares a driver only where
+    that changes no number (:func:`sim.runner._forecast_drivers`): a forecaster whose
+    columns are independent (``Forecaster.columns_independent``), the same protection
+    intervals' shape (``forecast_steps``, and whether every SKU has it), no regressors or
+    the same ones for every node, no shift monitor (a shift re-fits the forecaster at once,
+    which would re-fit the other nodes' SKUs too) and at least two SKUs per node (numpy
+    sums a single column in another order than several side by side).
+
+    Each period :meth:`observe_and_forecast` takes the nodes' demand rows and hands back
+    each node its own forecast (:meth:`forecasters.base.Forecast.columns`). What the run
+    reads of a node's driver afterwards (accuracy, shifts, re-fits) is read through
+    :attr:`members`, one :class:`SharedNode` per node."""
+
+    def __init__(self, driver: ForecastDriver, nodes: list[int]) -> None:
+        if driver.n_skus % len(nodes):
+            raise ValueError(
+                f"a shared driver's {driver.n_skus} columns do not split into {len(nodes)} nodes"
+            )
+        self.driver = driver
+        self.nodes = list(nodes)
+        width = driver.n_skus // len(nodes)
+        self.columns = [slice(p * width, (p + 1) * width) for p in range(len(nodes))]
+        self.members = [SharedNode(self, p) for p in range(len(nodes))]
+
+    def observe_and_forecast(self, t: int, demand: np.ndarray) -> dict[int, Forecast]:
+        """Period ``t``'s demand ``(n_nodes, n_skus)`` of the nodes (in ``nodes`` order) has
+        been served: learn from it, and forecast for each node's review."""
+        self.driver.observe(t, demand.reshape(-1))
+        forecast = self.driver.forecast(t)
+        return {
+            node: forecast.columns(skus)
+            for node, skus in zip(self.nodes, self.columns, strict=True)
+        }
+
+
+class SharedNode:
+    """One node's share of a :class:`SharedDriver`: what a node's own driver would report,
+    read from its columns -- one-step accuracy, detected shifts (``sku`` the SKU within the
+    node), re-fits (every re-fit of the shared forecaster re-fitted this node's SKUs, as
+    its own driver would have)."""
+
+    def __init__(self, group: SharedDriver, position: int) -> None:
+        self.group = group
+        self.node = group.nodes[position]
+        self.skus = group.columns[position]
+
+    @property
+    def accuracy(self) -> Accuracy:
+        shared, skus = self.group.driver.accuracy, self.skus
+        return Accuracy(
+            shared.n[skus].copy(),
+            shared.abs_error[skus].copy(),
+            shared.sq_error[skus].copy(),
+            shared.error[skus].copy(),
+            naive_scale=shared.naive_scale[skus].copy(),
+        )
+
+    @property
+    def shifts(self) -> list[ShiftEvent]:
+        start, stop = self.skus.start, self.skus.stop
+        return [
+            dataclasses.replace(event, sku=event.sku - start)
+            for event in self.group.driver.shifts
+            if start <= event.sku < stop
+        ]
+
+    @property
+    def refits(self) -> int:
+        return self.group.driver.refits
+
+    def shift_table(self) -> list[dict[str, float]]:
+        return [dataclasses.asdict(event) for event in self.shifts]
+
+
+#: A run's forecast drivers: per node that has one, its driver (or its share of a driver
+#: several nodes use) and the signal it follows (``demand``, ``echelon_demand`` or
+#: ``orders``; :func:`sim.runner.begin_replication`).
+ForecastDrivers = dict[int, tuple[ForecastDriver | SharedNode, str]]

@@ -43,7 +43,14 @@ from sim.continuous import ContinuousSimulation
 from sim.demand import YEAR, DemandModel
 from sim.disruption import Disruptions
 from sim.engine import TRACE_FIELDS, PeriodicSimulation, SimulationOutput
-from sim.forecasting import ExogSource, ForecastDriver, ForecastDrivers, ForecastSettings
+from sim.forecasting import (
+    ExogSource,
+    ForecastDriver,
+    ForecastDrivers,
+    ForecastSettings,
+    SharedDriver,
+    SharedNode,
+)
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network, UnmetDemand
 from sim.rng import Streams
@@ -614,6 +621,11 @@ def exog_source(scenario: Scenario) -> ExogSource | None:
     return source if source.columns else None
 
 
+#: Whether nodes that can share one forecast driver do (:class:`sim.forecasting.SharedDriver`);
+#: the tests switch it off to check that sharing changes no number.
+SHARE_DRIVERS = True
+
+
 def _forecast_drivers(
     scenario: Scenario,
     forecaster: Forecaster,
@@ -631,7 +643,13 @@ def _forecast_drivers(
     nothing below it), or for an upstream node its policy's ``upstream_signal``:
     ``echelon_demand`` (the summed customer demand below it) or ``orders`` (what its
     customers order; warmed up on the echelon demand history, as no orders exist before
-    period 0)."""
+    period 0).
+
+    Nodes following ``demand`` share one copy, their SKUs side by side, where that changes
+    no number (:class:`sim.forecasting.SharedDriver` says when): the stores of a
+    distribution network then cost one forecaster call a period instead of one per store.
+    Each node's entry is its share (:class:`sim.forecasting.SharedNode`), which reports
+    accuracy, shifts and re-fits as its own driver would."""
     net = scenario.network
     top = net.topology
     settings = scenario.forecasting
@@ -648,7 +666,30 @@ def _forecast_drivers(
             )
         return histories[j]
 
-    drivers = {}
+    def driver(past: np.ndarray, protection: np.ndarray, at: int) -> ForecastDriver:
+        made = ForecastDriver(
+            copy.deepcopy(forecaster),
+            history=past,
+            horizon=horizon,
+            protection_periods=protection,
+            settings=settings,
+            warmup=warmup,
+            exog=exog.at(net.nodes[at]) if exog is not None else None,
+        )
+        made.start()
+        return made
+
+    share = (
+        SHARE_DRIVERS
+        and getattr(forecaster, "columns_independent", False)
+        and settings.monitor == "none"
+        and scenario.n_skus >= 2
+        and (exog is None or not exog.per_sku)  # calendar columns: the same at every node
+    )
+    # per node: (signal, history, protection periods); demand followers that may share a
+    # driver are grouped by the shape of their protection intervals
+    plans: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
+    groups: dict[tuple[int, bool], list[int]] = {}
     for i in needs or [int(top.demand_nodes[0])]:
         below = [int(j) for j in top.demand_nodes if top.content[i, j] > 0]
         if below == [i]:
@@ -656,17 +697,24 @@ def _forecast_drivers(
         else:
             signal = getattr(policies[i], "upstream_signal", "echelon_demand")
             past = sum(top.content[i, j] * history(j) for j in below)
-        driver = ForecastDriver(
-            copy.deepcopy(forecaster),
-            history=past,
-            horizon=horizon,
-            protection_periods=np.ceil(contexts.nodes[i].protection_periods).astype(np.int64),
-            settings=settings,
-            warmup=warmup,
-            exog=exog.at(net.nodes[i]) if exog is not None else None,
-        )
-        driver.start()
-        drivers[i] = (driver, signal)
+        protection = np.ceil(contexts.nodes[i].protection_periods).astype(np.int64)
+        plans[i] = (signal, past, protection)
+        if share and signal == "demand" and protection.shape == (scenario.n_skus,):
+            steps = np.maximum(protection, 1)
+            common = bool(np.all(steps == steps.max()))
+            groups.setdefault((int(steps.max()), common), []).append(i)
+    shares: dict[int, SharedNode] = {}
+    for nodes in groups.values():
+        if len(nodes) > 1:
+            shared = driver(
+                np.hstack([plans[i][1] for i in nodes]),
+                np.concatenate([plans[i][2] for i in nodes]),
+                nodes[0],
+            )
+            shares.update(zip(nodes, SharedDriver(shared, nodes).members, strict=True))
+    drivers: ForecastDrivers = {}
+    for i, (signal, past, protection) in plans.items():  # in node order, as before
+        drivers[i] = (shares[i] if i in shares else driver(past, protection, i), signal)
     return drivers
 
 

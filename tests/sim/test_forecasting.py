@@ -490,3 +490,117 @@ def test_cusum_signals_when_the_sum_of_excess_errors_passes_h():
     assert (event.period, event.sku, event.change_point) == (5, 0, 1)
     assert event.statistic == pytest.approx(7.5)
     assert monitor.upper[0] == 0.0 and monitor.last_at_zero[0] == 5  # restarted
+
+
+# -- one forecaster for several nodes (sim.forecasting.SharedDriver) -----------------------
+def _independent_yamls() -> list[str]:
+    from tests.forecasters.test_columns_independent import YAMLS, load
+
+    return [name for name in YAMLS if load(name).columns_independent]
+
+
+def _distribution_run(forecaster, monkeypatch, *, share, n_skus=3, **settings):
+    """Four stores and their warehouse, forecast-driven everywhere; the shared drivers the
+    run made, and its result."""
+    import sim.runner
+    from sim.forecasting import SharedDriver
+    from sim.network import Distribution
+
+    made: list[SharedDriver] = []
+
+    class Recorded(SharedDriver):
+        def __init__(self, driver, nodes):
+            super().__init__(driver, nodes)
+            made.append(self)
+
+    monkeypatch.setattr(sim.runner, "SHARE_DRIVERS", share)
+    monkeypatch.setattr(sim.runner, "SharedDriver", Recorded)
+    scenario = Scenario(
+        Distribution(stores=4, lead_time=2, warehouse_lead_time=3),
+        dm.Poisson(mean=6.0),
+        Costs(holding=1, backorder=9),
+        n_skus=n_skus,
+        forecaster=forecaster,
+        forecasting=ForecastSettings(**{"history": 56, "refit_every": 10, **settings}),
+    )
+    result = simulate(
+        scenario, ForecastOrderUpTo(), horizon=40, warmup=5, replications=2, seed=3, trace_skus=2
+    )
+    return made, result
+
+
+def _assert_same(a, b):
+    import pandas as pd
+
+    for x, y in zip(a.per_replication, b.per_replication, strict=True):
+        assert x.keys() == y.keys()
+        for key in x:
+            assert x[key] == y[key] or (np.isnan(x[key]) and np.isnan(y[key])), key
+    pd.testing.assert_frame_equal(a.sku_table, b.sku_table, check_exact=True)
+    pd.testing.assert_frame_equal(a.trace, b.trace, check_exact=True)
+    assert (a.shifts is None) == (b.shifts is None)
+    if a.shifts is not None:
+        pd.testing.assert_frame_equal(a.shifts, b.shifts, check_exact=True)
+    assert repr(a.nodes) == repr(b.nodes)  # NaN-safe, to the last digit
+    assert repr(a.kpis) == repr(b.kpis)
+
+
+@pytest.mark.filterwarnings("ignore")  # statsmodels' warnings inside fits
+@pytest.mark.parametrize("name", _independent_yamls())
+def test_stores_sharing_one_forecaster_get_the_numbers_of_their_own(name, monkeypatch):
+    """Every forecaster that declares independent columns: the four stores share one
+    driver (the warehouse, following its echelon demand, keeps its own), and the KPIs, SKU
+    tables, traces, node KPIs and shift tables equal those of a driver per store, bit for
+    bit; re-fits are still counted per node."""
+    from tests.forecasters.test_columns_independent import load
+
+    groups, shared = _distribution_run(load(name), monkeypatch, share=True)
+    assert [g.nodes for g in groups] == [[0, 1, 2, 3]] * 2  # the stores; one per replication
+    alone, own = _distribution_run(load(name), monkeypatch, share=False)
+    assert alone == []
+    _assert_same(shared, own)
+    assert shared.per_replication[0]["refits"] == 5 * (1 + 40 // 10)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"monitor": "cusum"}, {"n_skus": 1}],
+    ids=["cusum re-fits at once", "one SKU a node"],
+)
+def test_nodes_keep_their_own_forecaster_where_sharing_could_change_a_number(change, monkeypatch):
+    """A shift monitor re-fits a forecaster the moment a SKU shifts (a shared one would
+    re-fit the other stores too), and numpy sums one column in another order than several:
+    no sharing then."""
+    from forecasters.ses import SES
+
+    groups, _ = _distribution_run(SES(), monkeypatch, share=True, **change)
+    assert groups == []
+
+
+def test_a_shared_node_reports_its_own_shifts_and_accuracy():
+    """Shifts go to their node, with the SKU numbered within it; accuracy is the node's
+    columns."""
+    from sim.forecasting import ForecastDriver, SharedDriver, ShiftEvent
+
+    rng = np.random.default_rng(0)
+    driver = ForecastDriver(
+        WindowMean(window=5),
+        history=rng.poisson(5.0, (20, 6)).astype(float),
+        horizon=10,
+        protection_periods=np.full(6, 2),
+        settings=ForecastSettings(history=20),
+    )
+    driver.start()
+    group = SharedDriver(driver, [4, 7])
+    forecasts = group.observe_and_forecast(0, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(driver.series[20], np.arange(6.0))
+    np.testing.assert_array_equal(forecasts[7].mean, driver.forecast(0).mean[:, 3:])
+    driver.shifts = [ShiftEvent(3, 1, 7.0, 2), ShiftEvent(5, 4, 8.0, 4)]
+    first, second = group.members
+    assert first.shift_table() == [{"period": 3, "sku": 1, "statistic": 7.0, "change_point": 2}]
+    assert second.shifts == [ShiftEvent(5, 1, 8.0, 4)]
+    assert first.refits == second.refits == driver.refits == 1
+    driver.accuracy.abs_error[:] = np.arange(6.0)
+    np.testing.assert_array_equal(second.accuracy.abs_error, [3.0, 4.0, 5.0])
+    with pytest.raises(ValueError, match="do not split into 4 nodes"):
+        SharedDriver(driver, [0, 1, 2, 3])
