@@ -173,3 +173,25 @@ def test_lean_run_equals_the_general_phases(monkeypatch, unmet_demand, policy):
     assert lean.per_replication == general.per_replication  # every KPI, exactly
     assert lean.sku_table.equals(general.sku_table)
     assert lean.per_replication[0]["orders_placed"] > 0  # the run ordered
+
+
+class _NeverOrders(BaseStock):
+    """A subclass that decides otherwise than the base-stock rule it inherits."""
+
+    def order_quantity(self, state, forecast=None):
+        return np.zeros_like(state.on_hand)
+
+    def prepare(self, context):
+        return self  # its level is given (BaseStock.prepare would return a BaseStock)
+
+
+def test_a_subclass_that_decides_otherwise_is_asked_every_review():
+    """reorder_levels describes BaseStock's own order_quantity: a subclass that overrides
+    it has none, so the engine asks it, and its orders (none) are what happens."""
+    policy = _NeverOrders(level=26)
+    assert policy.reorder_levels(1) is None and BaseStock(level=26).reorder_levels(1) is not None
+    scenario = Scenario(
+        Single(lead_time=1), Poisson(mean=5.0), Costs(holding=1, backorder=9), n_skus=2
+    )
+    res = simulate(scenario, policy, horizon=50, seed=1)
+    assert res.per_replication[0]["orders_placed"] == 0
