@@ -43,7 +43,9 @@ arrays (nodes x SKUs). ``uses_echelon = True`` asks the engine for echelon posit
     as two per-SKU arrays: a single node then runs its whole horizon in one compiled loop
     (:func:`sim.lean.run_periods`) and ``order_quantity`` is not called. The default,
     None, keeps the call per review. :func:`check_policy` checks the rule against
-    ``order_quantity``, bit for bit.
+    ``order_quantity``, bit for bit. The statement describes the class's own
+    ``order_quantity``: return None in a subclass that overrides it (BaseStock and SS
+    check ``type(self).order_quantity``).
 
 ``columnwise = True`` declares that each SKU's order depends on that SKU's column only:
 array parameters hold SKUs on their last axis (or broadcast over them) and nothing is
