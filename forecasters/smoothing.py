@@ -65,12 +65,14 @@ the history, validates ``update`` rows and ``h``, and builds the :class:`Forecas
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import numpy as np
 
 from forecasters.base import Forecast, Forecaster, as_history
+from forecasters.batch_lm import compiled
 from sim import checks
 
 __all__ = [
@@ -200,6 +202,114 @@ def _line(points: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return points.mean(axis=0) - slope * times.mean(), slope
 
 
+# The recursions of :func:`smooth`, compiled: one per form of the model, so that the loop
+# over a grid point's SKUs has no choice left in it and compiles to vector instructions.
+# States are flattened: state k is SKU k mod n of grid point k // n and reads column
+# k mod n of y. Each goes through the floating-point operations of the numpy formulation
+# these replaced, in the same order (``maximum`` with numpy's NaN rule), so the results
+# are the same bit for bit (tests/forecasters/test_smoothing.py holds them to it). The
+# additive forms are the error-correction form: l + b + alpha e, b + alpha beta e, s +
+# gamma e. Row t of ``fits`` gets period t's one-step forecasts (one row: overwritten).
+
+
+@compiled
+def _level_rows(y, level, sse, alpha, fits):  # pragma: no cover - compiled
+    n = y.shape[1]
+    for t in range(y.shape[0]):
+        yt, fit = y[t], fits[min(t, fits.shape[0] - 1)]
+        for g in range(level.shape[0] // n):  # a stepped range does not vectorise
+            o = g * n
+            for j in range(n):
+                k = o + j
+                base = level[k]
+                e = yt[j] - base
+                sse[k] += e * e
+                fit[k] = base
+                level[k] = base + alpha[k] * e
+
+
+@compiled
+def _trend_rows(y, level, sse, trend, alpha, alpha_beta, fits):  # pragma: no cover
+    n = y.shape[1]
+    for t in range(y.shape[0]):
+        yt, fit = y[t], fits[min(t, fits.shape[0] - 1)]
+        for g in range(level.shape[0] // n):  # a stepped range does not vectorise
+            o = g * n
+            for j in range(n):
+                k = o + j
+                base = level[k] + trend[k]
+                e = yt[j] - base
+                sse[k] += e * e
+                fit[k] = base
+                level[k] = base + alpha[k] * e
+                trend[k] += alpha_beta[k] * e
+
+
+@compiled
+def _season_rows(y, level, sse, season, alpha, gamma, n0, fits):  # pragma: no cover
+    n, m = y.shape[1], season.shape[0]
+    for t in range(y.shape[0]):
+        yt, fit, s = y[t], fits[min(t, fits.shape[0] - 1)], season[(n0 + t) % m]
+        for g in range(level.shape[0] // n):  # a stepped range does not vectorise
+            o = g * n
+            for j in range(n):
+                k = o + j
+                base = level[k]
+                f = base + s[k]
+                e = yt[j] - f
+                sse[k] += e * e
+                fit[k] = f
+                level[k] = base + alpha[k] * e
+                s[k] += gamma[k] * e
+
+
+@compiled
+def _trend_season_rows(y, level, sse, trend, season, alpha, alpha_beta, gamma, n0,
+                       fits):  # pragma: no cover - compiled  # fmt: skip
+    n, m = y.shape[1], season.shape[0]
+    for t in range(y.shape[0]):
+        yt, fit, s = y[t], fits[min(t, fits.shape[0] - 1)], season[(n0 + t) % m]
+        for g in range(level.shape[0] // n):  # a stepped range does not vectorise
+            o = g * n
+            for j in range(n):
+                k = o + j
+                base = level[k] + trend[k]
+                f = base + s[k]
+                e = yt[j] - f
+                sse[k] += e * e
+                fit[k] = f
+                level[k] = base + alpha[k] * e
+                trend[k] += alpha_beta[k] * e
+                s[k] += gamma[k] * e
+
+
+@compiled
+def _multiplicative_rows(y, level, sse, trend, season, alpha, beta, gamma, alpha_c, gamma_c,
+                         n0, has_trend, fits):  # pragma: no cover - compiled  # fmt: skip
+    """Level alpha y / s + (1 - alpha)(l + b), season gamma y / (l + b) + (1 - gamma) s,
+    trend b + beta (l_t - (l + b)); divisors floored at _FLOOR."""
+    n, m = y.shape[1], season.shape[0]
+    for t in range(y.shape[0]):
+        yt, fit, row = y[t], fits[min(t, fits.shape[0] - 1)], season[(n0 + t) % m]
+        for g in range(level.shape[0] // n):  # a stepped range does not vectorise
+            o = g * n
+            for j in range(n):
+                k = o + j
+                base = level[k] + trend[k] if has_trend else level[k]
+                s = row[k]
+                f = base * s
+                e = yt[j] - f
+                sse[k] += e * e
+                fit[k] = f
+                floor_s = s if s >= _FLOOR or s != s else _FLOOR
+                new_level = alpha[k] * (yt[j] / floor_s) + alpha_c[k] * base
+                level[k] = new_level
+                floor_base = base if base >= _FLOOR or base != base else _FLOOR
+                row[k] = gamma[k] * (yt[j] / floor_base) + gamma_c[k] * s
+                if has_trend:
+                    trend[k] += beta[k] * (new_level - base)
+
+
 @overload
 def smooth(
     y: np.ndarray,
@@ -240,8 +350,11 @@ def smooth(
 
     Parameters broadcast against the state (scalars, ``(n_skus,)`` or ``(n_grid, 1)``).
     Returns the new state and, with ``fitted=True``, the one-step forecasts
-    ``(n_periods, ...)``. ``state`` itself is not modified.
+    ``(n_periods, ...)``. ``state`` itself is not modified. The loop over the periods is
+    compiled, one kernel per form of the model (``_level_rows`` and its siblings): this
+    recursion is the cost of every fit.
     """
+    y = np.asarray(y)
     alpha = np.asarray(alpha, dtype=float)
     shapes = [alpha.shape, state.level.shape]
     if state.trend is not None:
@@ -261,58 +374,52 @@ def smooth(
         season0 = state.season.reshape((m, *extra, *state.season.shape[1:]))
         season = np.broadcast_to(season0, (m, *shape)).copy()
     sse = np.broadcast_to(state.sse, shape).copy()
-    out = np.empty((y.shape[0], *shape)) if fitted else None
-    multiplicative = seasonal == "multiplicative"
-    # Work arrays, updated in place: this loop is the cost of every fit.
-    base, f, e, tmp, tmp2 = (np.empty(shape) for _ in range(5))
-    if multiplicative:
-        alpha_c, gamma_c = 1.0 - alpha, 1.0 - gamma
-    else:  # the trend's gain in the error-correction form (unused without a trend)
-        alpha_beta = alpha if trend is None else alpha * beta
-    for t in range(y.shape[0]):
-        yt = y[t]
-        if trend is not None:
-            np.add(level, trend, out=base)
-        elif multiplicative:  # the season update below needs l after l is overwritten
-            base[...] = level
-        else:
-            base = level
-        if season is None:
-            f = base
-        else:
-            s = season[(state.n + t) % m]
-            (np.multiply if multiplicative else np.add)(base, s, out=f)
-        np.subtract(yt, f, out=e)
-        np.multiply(e, e, out=tmp)
-        sse += tmp
-        if out is not None:
-            out[t] = f
-        if not multiplicative:  # error-correction form: l + b + alpha e, b + alpha beta e, ...
-            np.multiply(alpha, e, out=tmp)
-            np.add(base, tmp, out=level)
-            if trend is not None:
-                np.multiply(alpha_beta, e, out=tmp)
-                trend += tmp
-            if season is not None:
-                np.multiply(gamma, e, out=tmp)
-                s += tmp
-            continue
-        # level: alpha y / s + (1 - alpha)(l + b)
-        np.maximum(s, _FLOOR, out=tmp)
-        np.divide(yt, tmp, out=tmp)
-        np.multiply(alpha, tmp, out=tmp)
-        np.multiply(alpha_c, base, out=tmp2)
-        np.add(tmp, tmp2, out=level)
-        # season: gamma y / (l + b) + (1 - gamma) s
-        np.maximum(base, _FLOOR, out=tmp)
-        np.divide(yt, tmp, out=tmp)
-        np.multiply(gamma, tmp, out=tmp)
-        np.multiply(gamma_c, s, out=tmp2)
-        np.add(tmp, tmp2, out=s)
-        if trend is not None:  # beta (l_t - l) + (1 - beta) b  =  b + beta (l_t - (l + b))
-            np.subtract(level, base, out=tmp)
-            np.multiply(beta, tmp, out=tmp)
-            trend += tmp
+    n_periods = y.shape[0]
+    out = np.empty((n_periods, *shape)) if fitted else None
+    size = math.prod(shape)
+    # a period's row of y broadcasts over the leading axes of the state (the grid), so
+    # state k (flattened) reads column k mod n of y; any other broadcast is written out
+    lead = len(shape) - (y.ndim - 1)
+    if lead >= 0 and y.shape[1:] == shape[lead:]:
+        rows = np.ascontiguousarray(y, dtype=np.float64).reshape(n_periods, -1)
+    else:
+        spread = y.reshape(n_periods, *((1,) * max(lead, 0)), *y.shape[1:])
+        rows = np.broadcast_to(spread, (n_periods, *shape))
+        rows = np.ascontiguousarray(rows, dtype=np.float64).reshape(n_periods, -1)
+
+    def flat(value: Any) -> np.ndarray:
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.shape == shape:
+            return np.ascontiguousarray(arr).reshape(-1)
+        if arr.ndim == 0:
+            return np.full(size, float(arr))
+        return np.ascontiguousarray(np.broadcast_to(arr, shape)).reshape(-1)
+
+    # the one-step forecasts go to out, or period after period to one scratch row
+    fits = np.empty((1, size)) if out is None else out.reshape(n_periods, size)
+    states = (level.reshape(-1), sse.reshape(-1))
+    if seasonal == "multiplicative":
+        assert season is not None  # a multiplicative season needs one (initial_state)
+        _multiplicative_rows(
+            rows, *states, np.zeros(size) if trend is None else trend.reshape(-1),
+            season.reshape(m, size), flat(alpha), flat(1.0 if beta is None else beta),
+            flat(gamma), flat(1.0 - alpha), flat(1.0 - gamma), state.n, trend is not None,
+            fits,
+        )  # fmt: skip
+    elif trend is None and season is None:
+        _level_rows(rows, *states, flat(alpha), fits)
+    elif season is None:
+        assert trend is not None
+        _trend_rows(rows, *states, trend.reshape(-1), flat(alpha), flat(alpha * beta), fits)
+    elif trend is None:
+        _season_rows(
+            rows, *states, season.reshape(m, size), flat(alpha), flat(gamma), state.n, fits
+        )
+    else:
+        _trend_season_rows(
+            rows, *states, trend.reshape(-1), season.reshape(m, size), flat(alpha),
+            flat(alpha * beta), flat(gamma), state.n, fits,
+        )  # fmt: skip
     return SmoothingState(level, trend, season, sse, state.n + y.shape[0]), out
 
 

@@ -4,12 +4,20 @@ recursions written out by hand."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from forecasters.naive import Naive
 from forecasters.ses import SES
-from forecasters.smoothing import initial_state, predictive_std, smoothing_psi
+from forecasters.smoothing import (
+    SmoothingState,
+    initial_state,
+    predictive_std,
+    smooth,
+    smoothing_psi,
+)
 
 
 def test_holt_winters_psi_weights_are_ets_aaa():
@@ -55,3 +63,148 @@ def test_initial_seasons_are_centred_additive_or_average_one_multiplicative():
         season_length=4,
     )
     np.testing.assert_allclose(multiplicative.season[:, 0], 1 + 0.1 * pattern, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- compiled loop
+_FLOOR = 1e-8
+
+
+def _numpy_smooth(
+    y: np.ndarray,
+    state: SmoothingState,
+    alpha: Any,
+    beta: Any = None,
+    gamma: Any = None,
+    *,
+    seasonal: str | None = None,
+    fitted: bool = False,
+) -> tuple[SmoothingState, np.ndarray | None]:
+    """The recursion as numpy wrote it before it was compiled (the reference)."""
+    alpha = np.asarray(alpha, dtype=float)
+    shapes = [alpha.shape, state.level.shape]
+    if state.trend is not None:
+        beta = np.asarray(beta, dtype=float)
+        shapes.append(beta.shape)
+    if state.season is not None:
+        gamma = np.asarray(gamma, dtype=float)
+        shapes.append(gamma.shape)
+    shape = np.broadcast_shapes(*shapes)
+    level = np.broadcast_to(state.level, shape).copy()
+    trend = None if state.trend is None else np.broadcast_to(state.trend, shape).copy()
+    season = None
+    m = 1
+    if state.season is not None:
+        m = state.season.shape[0]
+        extra = (1,) * (len(shape) + 1 - state.season.ndim)
+        season0 = state.season.reshape((m, *extra, *state.season.shape[1:]))
+        season = np.broadcast_to(season0, (m, *shape)).copy()
+    sse = np.broadcast_to(state.sse, shape).copy()
+    out = np.empty((y.shape[0], *shape)) if fitted else None
+    multiplicative = seasonal == "multiplicative"
+    # Work arrays, updated in place: this loop is the cost of every fit.
+    base, f, e, tmp, tmp2 = (np.empty(shape) for _ in range(5))
+    if multiplicative:
+        alpha_c, gamma_c = 1.0 - alpha, 1.0 - gamma
+    else:  # the trend's gain in the error-correction form (unused without a trend)
+        alpha_beta = alpha if trend is None else alpha * beta
+    for t in range(y.shape[0]):
+        yt = y[t]
+        if trend is not None:
+            np.add(level, trend, out=base)
+        elif multiplicative:  # the season update below needs l after l is overwritten
+            base[...] = level
+        else:
+            base = level
+        if season is None:
+            f = base
+        else:
+            s = season[(state.n + t) % m]
+            (np.multiply if multiplicative else np.add)(base, s, out=f)
+        np.subtract(yt, f, out=e)
+        np.multiply(e, e, out=tmp)
+        sse += tmp
+        if out is not None:
+            out[t] = f
+        if not multiplicative:  # error-correction form: l + b + alpha e, b + alpha beta e, ...
+            np.multiply(alpha, e, out=tmp)
+            np.add(base, tmp, out=level)
+            if trend is not None:
+                np.multiply(alpha_beta, e, out=tmp)
+                trend += tmp
+            if season is not None:
+                np.multiply(gamma, e, out=tmp)
+                s += tmp
+            continue
+        # level: alpha y / s + (1 - alpha)(l + b)
+        np.maximum(s, _FLOOR, out=tmp)
+        np.divide(yt, tmp, out=tmp)
+        np.multiply(alpha, tmp, out=tmp)
+        np.multiply(alpha_c, base, out=tmp2)
+        np.add(tmp, tmp2, out=level)
+        # season: gamma y / (l + b) + (1 - gamma) s
+        np.maximum(base, _FLOOR, out=tmp)
+        np.divide(yt, tmp, out=tmp)
+        np.multiply(gamma, tmp, out=tmp)
+        np.multiply(gamma_c, s, out=tmp2)
+        np.add(tmp, tmp2, out=s)
+        if trend is not None:  # beta (l_t - l) + (1 - beta) b  =  b + beta (l_t - (l + b))
+            np.subtract(level, base, out=tmp)
+            np.multiply(beta, tmp, out=tmp)
+            trend += tmp
+    return SmoothingState(level, trend, season, sse, state.n + y.shape[0]), out
+
+
+def _states(rng, shape, trend, m):
+    return SmoothingState(
+        rng.uniform(1.0, 20.0, shape),
+        rng.normal(0.0, 0.5, shape) if trend else None,
+        rng.uniform(0.5, 1.5, (m, *shape)) if m else None,
+        rng.uniform(0.0, 5.0, shape),
+        int(rng.integers(0, 30)),
+    )
+
+
+def _assert_same(mine, ref):
+    for got, want in zip(
+        (mine[0].level, mine[0].trend, mine[0].season, mine[0].sse, mine[1]),
+        (ref[0].level, ref[0].trend, ref[0].season, ref[0].sse, ref[1]),
+        strict=True,
+    ):
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert got.shape == want.shape and got.tobytes() == want.tobytes()
+    assert mine[0].n == ref[0].n
+
+
+@pytest.mark.parametrize("seasonal", [None, "additive", "multiplicative"])
+@pytest.mark.parametrize("trend", [False, True])
+@pytest.mark.parametrize("fitted", [False, True])
+def test_compiled_smooth_equals_the_numpy_recursion_bit_for_bit(seasonal, trend, fitted):
+    """SES, Holt and Holt-Winters (both seasons) over a grid of parameters (n_grid, 1)
+    against per-SKU states, per-SKU parameters and scalars, with zeros and NaN in y."""
+    rng = np.random.default_rng(5)
+    n, m = 6, (7 if seasonal else 0)
+    y = rng.poisson(8.0, (40, n)).astype(float)
+    y[3, 1] = 0.0
+    y[5, 2] = np.nan
+    state = _states(rng, (n,), trend, m)
+    grid = [rng.uniform(0.05, 1.0, (5, 1)) for _ in range(3)]
+    per_sku = [rng.uniform(0.05, 1.0, n) for _ in range(3)]
+    for alpha, beta, gamma in (grid, per_sku, (0.3, 0.1, 0.2)):
+        args = (alpha, beta if trend else None, gamma if seasonal else None)
+        _assert_same(
+            smooth(y, state, *args, seasonal=seasonal, fitted=fitted),
+            _numpy_smooth(y, state, *args, seasonal=seasonal, fitted=fitted),
+        )
+
+
+def test_compiled_smooth_broadcasts_a_row_of_y_as_numpy_did():
+    """One series against several SKUs' states (a (T, 1) y), and one period (T = 1)."""
+    rng = np.random.default_rng(9)
+    y = rng.poisson(5.0, (20, 1)).astype(float)
+    state = _states(rng, (4,), True, 0)
+    _assert_same(smooth(y, state, 0.4, 0.2), _numpy_smooth(y, state, 0.4, 0.2))
+    _assert_same(
+        smooth(y[:1], state, 0.4, 0.2, fitted=True),
+        _numpy_smooth(y[:1], state, 0.4, 0.2, fitted=True),
+    )
