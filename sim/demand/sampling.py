@@ -137,13 +137,26 @@ def table_support(upper: int, n_skus: int) -> int | None:
 # --------------------------------------------------------------------------- uniforms
 
 
-def _mix64(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser, in place on a uint64 array (arithmetic wraps mod 2**64)."""
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
+_S30, _S27, _S31, _S11 = (np.uint64(k) for k in (30, 27, 31, 11))
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+@compiled
+def _mix(z):  # pragma: no cover - compiled
+    """SplitMix64's finaliser of one 64-bit word (arithmetic wraps mod 2**64)."""
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
+
+
+@compiled
+def _mix64(z):  # pragma: no cover - compiled
+    """:func:`_mix` of every word of the uint64 array ``z``, in place."""
+    for i in range(z.size):
+        z[i] = _mix(z[i])
     return z
 
 
@@ -154,25 +167,14 @@ def _counters(name: str, values: np.ndarray) -> np.ndarray:
     return arr.astype(np.int64).view(np.uint64)
 
 
-_S30, _S27, _S31, _S11 = (np.uint64(k) for k in (30, 27, 31, 11))
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-
-
 @compiled
 def _hash_uniforms(row, col, out):  # pragma: no cover - compiled
-    """``out[t, j]``: the uniform of ``row[t] ^ col[j]`` through :func:`_mix64`, its top 53
-    bits times 2**-53; the same operations as the numpy formulation, in one pass over
-    ``out`` (numpy needed four passes over a tile and a temporary)."""
+    """``out[t, j]``: the uniform of ``row[t] ^ col[j]``: its :func:`_mix`, top 53 bits
+    times 2**-53, in one pass over ``out``."""
     for t in range(row.size):
         r = row[t]
         for j in range(col.size):
-            z = r ^ col[j]
-            z ^= z >> _S30
-            z *= _M1
-            z ^= z >> _S27
-            z *= _M2
-            z ^= z >> _S31
-            out[t, j] = float(z >> _S11) * _UNIT
+            out[t, j] = float(_mix(r ^ col[j]) >> _S11) * _UNIT
 
 
 def counter_uniforms(key: int, periods: np.ndarray, skus: np.ndarray) -> np.ndarray:
