@@ -160,11 +160,12 @@ def _sample_tables(mean: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
         out[...] = into
 
 
-def _validate(mean: np.ndarray, u: np.ndarray) -> None:
+def _validate(mean: np.ndarray, u: np.ndarray | None) -> None:
+    """The means, and the uniforms unless ``u`` is None (known to lie in [0, 1))."""
     if mean.size and not (np.all(np.isfinite(mean)) and mean.min() >= 0):
         bad = mean[~(np.isfinite(mean) & (mean >= 0))].flat[0]
         raise ValueError(f"mean(={bad}) must be finite and >= 0")
-    if u.size and not (u.min() >= 0 and u.max() < 1):
+    if u is not None and u.size and not (u.min() >= 0 and u.max() < 1):
         bad = u[~((u >= 0) & (u < 1))].flat[0]
         raise ValueError(f"u(={bad}) must lie in [0, 1)")
 
@@ -185,7 +186,7 @@ def poisson_inverse(
     """
     mean = np.asarray(mean, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
-    _validate(mean, u[:0] if uniforms_checked else u)
+    _validate(mean, None if uniforms_checked else u)
     if mean.shape == u.shape:
         return _search(mean.ravel(), u.ravel()).reshape(u.shape)
     if not (mean.ndim == 1 and u.ndim == 2 and u.shape[1] == mean.shape[0]):
