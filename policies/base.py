@@ -43,9 +43,9 @@ arrays (nodes x SKUs). ``uses_echelon = True`` asks the engine for echelon posit
     as two per-SKU arrays: a single node then runs its whole horizon in one compiled loop
     (:func:`sim.lean.run_periods`) and ``order_quantity`` is not called. The default,
     None, keeps the call per review. :func:`check_policy` checks the rule against
-    ``order_quantity``, bit for bit. The statement describes the class's own
-    ``order_quantity``: return None in a subclass that overrides it (BaseStock and SS
-    check ``type(self).order_quantity``).
+    ``order_quantity``, bit for bit. The statement describes the ``order_quantity`` of the
+    class that makes it: a subclass that overrides ``order_quantity`` below it is asked
+    every review (:func:`reorder_rule`, which the engine and the checker go through).
 
 ``columnwise = True`` declares that each SKU's order depends on that SKU's column only:
 array parameters hold SKUs on their last axis (or broadcast over them) and nothing is
@@ -83,6 +83,7 @@ __all__ = [
     "stack_policies",
     "can_stack",
     "take_columns",
+    "reorder_rule",
     "sku_vector",
     "solve_per_sku",
 ]
@@ -532,7 +533,7 @@ def check_policy(
             )
         if not np.array_equal(orders, again):
             raise AssertionError("order_quantity is not deterministic in its inputs")
-        levels = prepared.reorder_levels(n_skus)
+        levels = reorder_rule(prepared, n_skus)
         if levels is not None:
             position = state.position
             rule = np.where(position <= levels[0], levels[1] - position, 0.0)
@@ -542,6 +543,22 @@ def check_policy(
             if not np.array_equal(before, after):
                 raise AssertionError("order_quantity modified its input state")
     return prepared
+
+
+def _defined_in(cls: type, name: str) -> type:
+    """The class of ``cls``'s MRO whose own body defines attribute ``name``."""
+    return next(c for c in cls.__mro__ if name in vars(c))
+
+
+def reorder_rule(policy: Policy, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``policy.reorder_levels(n_skus)`` where it describes the policy's own decision;
+    None where ``order_quantity`` is overridden below the class that states the rule (a
+    subclass of BaseStock that decides otherwise inherits a statement of its parent's
+    orders, not of its own)."""
+    cls = type(policy)
+    if not issubclass(_defined_in(cls, "reorder_levels"), _defined_in(cls, "order_quantity")):
+        return None
+    return policy.reorder_levels(n_skus)
 
 
 def sku_vector(value: Any, n_skus: int) -> np.ndarray | None:

@@ -336,8 +336,6 @@ class SS(Policy):
         return np.where(pos <= self.s, self.S - pos, 0.0)
 
     def reorder_levels(self, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
-        if type(self).order_quantity is not SS.order_quantity:
-            return None  # a subclass decides otherwise: its orders are its own
         s, S = sku_vector(self.s, n_skus), sku_vector(self.S, n_skus)
         return None if s is None or S is None else (s, S)
 

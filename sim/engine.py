@@ -64,7 +64,7 @@ import numpy as np
 import simpy
 
 from forecasters.base import Forecast
-from policies.base import InventoryState, Policy, can_stack, stack_policies
+from policies.base import InventoryState, Policy, can_stack, reorder_rule, stack_policies
 from sim import params
 from sim.allocation import Queue
 from sim.disruption import DisruptionPlan
@@ -599,7 +599,7 @@ class PeriodicSimulation:
         does more than the loop does (quantity discounts price each order)."""
         if self.discounts is not None:
             return None
-        return self.policies[0].reorder_levels(self.n_skus)
+        return reorder_rule(self.policies[0], self.n_skus)
 
     def _lean_period(self, t: int, measured: bool, review: bool) -> None:
         """One period of a single node supplied from outside (:meth:`_lean_layout`): the
