@@ -72,6 +72,7 @@ __all__ = [
     "ForecastDrivers",
     "SharedDriver",
     "SharedNode",
+    "protection_shape",
     "ExogSource",
     "ShiftEvent",
     "ShiftMonitor",
@@ -429,6 +430,15 @@ class CusumMonitor(ShiftMonitor):
 _MONITOR_CLASSES: dict[str, type[ShiftMonitor]] = {"none": ShiftMonitor, "cusum": CusumMonitor}
 
 
+def protection_shape(protection_periods: np.ndarray) -> tuple[int, bool]:
+    """A driver's forecast steps (the longest protection interval, at least 1) and whether
+    every SKU has that interval (whole-row arithmetic): what decides how a driver sums its
+    forecasts, so nodes share a driver only where this is the same."""
+    steps = np.maximum(np.asarray(protection_periods, dtype=np.int64), 1)
+    longest = int(steps.max())
+    return longest, bool(np.all(steps == longest))
+
+
 class ForecastDriver:
     """Runs one forecaster over one node's demand during one replication -- or over the
     demand of several nodes side by side, their SKUs as its columns, where one forecaster
@@ -459,13 +469,9 @@ class ForecastDriver:
         n_history, n_skus = history.shape
         self.n_history, self.n_skus, self.horizon = n_history, n_skus, int(horizon)
         self.protection_periods = np.maximum(np.asarray(protection_periods, dtype=np.int64), 1)
-        self.forecast_steps = int(self.protection_periods.max())
+        self.forecast_steps, common = protection_shape(self.protection_periods)
         # one protection interval for every SKU (the usual case): whole-row arithmetic
-        self._common_protection: int | None = (
-            self.forecast_steps
-            if bool(np.all(self.protection_periods == self.forecast_steps))
-            else None
-        )
+        self._common_protection: int | None = self.forecast_steps if common else None
         self.warmup = int(warmup)
         self.series = np.zeros((n_history + self.horizon, n_skus))
         self.series[:n_history] = history

@@ -50,6 +50,7 @@ from sim.forecasting import (
     ForecastSettings,
     SharedDriver,
     SharedNode,
+    protection_shape,
 )
 from sim.kpi import echelon_kpis, node_kpis, replication_kpis, sku_kpis, summarize
 from sim.network import UNMET_MODES, Costs, Network, UnmetDemand
@@ -700,9 +701,7 @@ def _forecast_drivers(
         protection = np.ceil(contexts.nodes[i].protection_periods).astype(np.int64)
         plans[i] = (signal, past, protection)
         if share and signal == "demand" and protection.shape == (scenario.n_skus,):
-            steps = np.maximum(protection, 1)
-            common = bool(np.all(steps == steps.max()))
-            groups.setdefault((int(steps.max()), common), []).append(i)
+            groups.setdefault(protection_shape(protection), []).append(i)
     shares: dict[int, SharedNode] = {}
     for nodes in groups.values():
         if len(nodes) > 1:
