@@ -90,6 +90,7 @@ __all__ = [
     "TSBState",
     "RecursiveForecaster",
     "initial_state",
+    "working_state",
     "smooth",
     "parameter_grid",
     "grid_search",
@@ -310,6 +311,33 @@ def _multiplicative_rows(y, level, sse, trend, season, alpha, beta, gamma, alpha
                     trend[k] += beta[k] * (new_level - base)
 
 
+def working_state(
+    state: SmoothingState, alpha: Any, beta: Any = None, gamma: Any = None
+) -> tuple[np.ndarray, Any, Any, SmoothingState]:
+    """The parameters as float arrays (beta with a trend, gamma with a season) and a copy
+    of ``state`` broadcast against them: the arrays a recursion over it updates in place
+    (:func:`smooth`)."""
+    alpha = np.asarray(alpha, dtype=float)
+    shapes = [alpha.shape, state.level.shape]
+    if state.trend is not None:
+        beta = np.asarray(beta, dtype=float)
+        shapes.append(beta.shape)
+    if state.season is not None:
+        gamma = np.asarray(gamma, dtype=float)
+        shapes.append(gamma.shape)
+    shape = np.broadcast_shapes(*shapes)
+    level = np.broadcast_to(state.level, shape).copy()
+    trend = None if state.trend is None else np.broadcast_to(state.trend, shape).copy()
+    season = None
+    if state.season is not None:
+        m = state.season.shape[0]
+        extra = (1,) * (len(shape) + 1 - state.season.ndim)
+        season0 = state.season.reshape((m, *extra, *state.season.shape[1:]))
+        season = np.broadcast_to(season0, (m, *shape)).copy()
+    sse = np.broadcast_to(state.sse, shape).copy()
+    return alpha, beta, gamma, SmoothingState(level, trend, season, sse, state.n)
+
+
 @overload
 def smooth(
     y: np.ndarray,
@@ -355,25 +383,10 @@ def smooth(
     recursion is the cost of every fit.
     """
     y = np.asarray(y)
-    alpha = np.asarray(alpha, dtype=float)
-    shapes = [alpha.shape, state.level.shape]
-    if state.trend is not None:
-        beta = np.asarray(beta, dtype=float)
-        shapes.append(beta.shape)
-    if state.season is not None:
-        gamma = np.asarray(gamma, dtype=float)
-        shapes.append(gamma.shape)
-    shape = np.broadcast_shapes(*shapes)
-    level = np.broadcast_to(state.level, shape).copy()
-    trend = None if state.trend is None else np.broadcast_to(state.trend, shape).copy()
-    season = None
-    m = 1
-    if state.season is not None:
-        m = state.season.shape[0]
-        extra = (1,) * (len(shape) + 1 - state.season.ndim)
-        season0 = state.season.reshape((m, *extra, *state.season.shape[1:]))
-        season = np.broadcast_to(season0, (m, *shape)).copy()
-    sse = np.broadcast_to(state.sse, shape).copy()
+    alpha, beta, gamma, work = working_state(state, alpha, beta, gamma)
+    level, trend, season, sse = work.level, work.trend, work.season, work.sse
+    shape = level.shape
+    m = 1 if season is None else season.shape[0]
     n_periods = y.shape[0]
     out = np.empty((n_periods, *shape)) if fitted else None
     size = math.prod(shape)

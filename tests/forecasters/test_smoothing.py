@@ -17,6 +17,7 @@ from forecasters.smoothing import (
     predictive_std,
     smooth,
     smoothing_psi,
+    working_state,
 )
 
 
@@ -79,26 +80,12 @@ def _numpy_smooth(
     seasonal: str | None = None,
     fitted: bool = False,
 ) -> tuple[SmoothingState, np.ndarray | None]:
-    """The recursion as numpy wrote it before it was compiled (the reference)."""
-    alpha = np.asarray(alpha, dtype=float)
-    shapes = [alpha.shape, state.level.shape]
-    if state.trend is not None:
-        beta = np.asarray(beta, dtype=float)
-        shapes.append(beta.shape)
-    if state.season is not None:
-        gamma = np.asarray(gamma, dtype=float)
-        shapes.append(gamma.shape)
-    shape = np.broadcast_shapes(*shapes)
-    level = np.broadcast_to(state.level, shape).copy()
-    trend = None if state.trend is None else np.broadcast_to(state.trend, shape).copy()
-    season = None
-    m = 1
-    if state.season is not None:
-        m = state.season.shape[0]
-        extra = (1,) * (len(shape) + 1 - state.season.ndim)
-        season0 = state.season.reshape((m, *extra, *state.season.shape[1:]))
-        season = np.broadcast_to(season0, (m, *shape)).copy()
-    sse = np.broadcast_to(state.sse, shape).copy()
+    """The recursion as numpy wrote it before it was compiled (the reference; the arrays
+    it works on are set up as smooth() sets them up)."""
+    alpha, beta, gamma, work = working_state(state, alpha, beta, gamma)
+    level, trend, season, sse = work.level, work.trend, work.season, work.sse
+    shape = level.shape
+    m = 1 if season is None else season.shape[0]
     out = np.empty((y.shape[0], *shape)) if fitted else None
     multiplicative = seasonal == "multiplicative"
     # Work arrays, updated in place: this loop is the cost of every fit.
