@@ -41,6 +41,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from experiments import interrupts
 from experiments.run import (
     ConfigError,
     _atomic_write,
@@ -143,6 +144,7 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     choices = hc.runtime.choices
+    interrupts.install()
     started = time.perf_counter()
     try:
         result, table = backtest(cfg)
@@ -157,6 +159,7 @@ def main(cfg: DictConfig) -> None:
             return
         print(f"stocklab: error: {_explain(exc)}", file=sys.stderr)
         sys.exit(2)
+    interrupts.check()  # a Ctrl-C dropped while fitting: nothing is written
     seconds = time.perf_counter() - started
     summary = result.summary()
     print(

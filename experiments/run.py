@@ -57,6 +57,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 import sim
+from experiments import interrupts
 from experiments.aggregate import RUN_SETTINGS
 from experiments.formatting import format_value
 from policies.base import Policy
@@ -396,6 +397,7 @@ def _atomic_write(path: Path, write) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
+        interrupts.check()  # a Ctrl-C Python dropped: the caller removes what it wrote
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -574,6 +576,7 @@ def run(cfg: DictConfig, out_dir: Path | None = None) -> RunResult:
     finally:
         if progress_bar is not None:
             progress_bar.close()
+    interrupts.check()  # a Ctrl-C dropped while simulating (see experiments.interrupts)
     # the progress bar's summary, for the log file only (the terminal had the bar)
     _to_log_file(
         f"simulated {replications} replication{'s' * (replications != 1)} "
@@ -661,6 +664,7 @@ def main(cfg: DictConfig) -> float:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
+    interrupts.install()
     try:
         with contextlib.ExitStack() as held:
             try:

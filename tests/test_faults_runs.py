@@ -407,6 +407,16 @@ def test_ctrl_c_while_writing_exits_130_and_leaves_nothing(tmp_path):
     assert _results_in(tmp_path) == set()
 
 
+@pytest.mark.parametrize("rename", [1, 4])  # after the first result file, after metrics.json
+def test_a_ctrl_c_python_drops_still_exits_130_and_leaves_nothing(tmp_path, rename):
+    # SIGINT inside a __del__, as inside numba's disk-cache callback on a first compile:
+    # Python drops the KeyboardInterrupt; the run must not go on to finish
+    proc = _cli([*T, f"hydra.run.dir={tmp_path}"], fault=f"{rename}:after:lost")
+    assert proc.returncode == 130, proc.stderr
+    assert _one_line(proc) == "stocklab: interrupted"
+    assert _results_in(tmp_path) == set()
+
+
 def test_ctrl_c_while_simulating_exits_130_and_leaves_no_metrics(tmp_path):
     args = [*T, "horizon=2000000", "trace_skus=0", f"hydra.run.dir={tmp_path}"]
     proc = _popen(args)

@@ -3,8 +3,10 @@ experiments.run`` subprocess by putting this folder first on ``PYTHONPATH``.
 
 ``STOCKLAB_FAULT="<n>:<when>:<what>"``: at the n-th ``os.replace`` of the process (the
 rename that completes a result file, see ``experiments.run._atomic_write``), ``before`` or
-``after`` it, do ``kill`` (SIGKILL: no clean-up can run), ``int`` (SIGINT, as Ctrl-C) or
-``enospc`` (raise ``OSError(ENOSPC)``, as a full disk). ``STOCKLAB_FAULT_LOG=<file>``
+``after`` it, do ``kill`` (SIGKILL: no clean-up can run), ``int`` (SIGINT, as Ctrl-C),
+``lost`` (SIGINT where Python drops the ``KeyboardInterrupt``: inside a ``__del__``, as
+inside numba's disk-cache callback while it compiles) or ``enospc`` (raise
+``OSError(ENOSPC)``, as a full disk). ``STOCKLAB_FAULT_LOG=<file>``
 appends the destination of every rename to that file, one a line.
 """
 
@@ -21,8 +23,16 @@ if _spec or _log:
     _replace = os.replace
     _calls = [0]
 
+    class _Dropped:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(100):  # the handler runs here, and its exception is dropped
+                pass
+
     def _fault() -> None:
-        if _what == "kill":
+        if _what == "lost":
+            _Dropped()
+        elif _what == "kill":
             os.kill(os.getpid(), signal.SIGKILL)
         elif _what == "int":
             os.kill(os.getpid(), signal.SIGINT)
