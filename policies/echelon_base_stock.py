@@ -25,6 +25,7 @@ from policies.base import (
     PlanningContext,
     Policy,
     as_sku_array,
+    sku_vector,
     solve_per_sku,
 )
 from policies.optimal import clark_scarf_normal, clark_scarf_poisson, local_to_echelon_holding
@@ -47,6 +48,11 @@ class EchelonStage(Policy):
     def order_quantity(self, state: InventoryState, forecast: Forecast | None = None) -> np.ndarray:
         pos = state.echelon_position if state.echelon_position is not None else state.position
         return np.maximum(self.level - pos, 0.0)
+
+    def reorder_levels(self, n_skus: int) -> tuple[np.ndarray, np.ndarray] | None:
+        # as BaseStock's, on the position it reads (the echelon one, where it is given)
+        level = sku_vector(self.level, n_skus)
+        return None if level is None else (level, level)
 
 
 class EchelonBaseStock(Policy):

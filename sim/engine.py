@@ -69,7 +69,7 @@ from sim import params
 from sim.allocation import Queue
 from sim.disruption import DisruptionPlan
 from sim.forecasting import ForecastDrivers, SharedNode
-from sim.lean import book_orders, run_periods, serve_and_count
+from sim.lean import book_orders, run_chain, run_periods, serve_and_count
 from sim.network import Edge, Node, PriceSchedule, Topology, UnmetDemand
 
 #: Run one-node models through the fused period (:meth:`PeriodicSimulation._lean_period`);
@@ -512,6 +512,21 @@ class PeriodicSimulation:
                     yield env.timeout(1)
             out.append(self.output())
             return
+        chain = self._chain_levels() if self.pause is None else None
+        if chain is not None and env.peek() == simpy.core.Infinity:  # alone, as above
+            self.n_measured += run_chain(
+                self.horizon, warmup, review_period, self.const_lead, self.pipe, self.demand,
+                self.on_hand, self.cust_bo, self.owed_out, self.on_order, self.owed,
+                self.in_transit, self.new_owed, self.served, self.lost, self.served_total,
+                self.lost_total, self.backorder_mode, self.orders, self.ordered_total,
+                self.tot_on_hand, self.tot_transit, self.tot_served, self.tot_backorders,
+                self.tot_lost, self.tot_stockouts, self.tot_owed_out, self.tot_orders,
+                self.tot_ordered, self.tot_ordered_sq, self.tot_incoming, self.tot_incoming_sq,
+                self.tot_asked, self.tot_short, *chain,
+            )  # fmt: skip
+            yield env.timeout(self.horizon)
+            out.append(self.output())
+            return
         for t in range(self.horizon):
             measured = t >= warmup
             self.arrive(t)
@@ -600,6 +615,46 @@ class PeriodicSimulation:
         if self.discounts is not None:
             return None
         return reorder_rule(self.policies[0], self.n_skus)
+
+    def _chain_levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For :func:`sim.lean.run_chain`: the nodes' decisions as data (reorder points and
+        order-up-to levels, nodes x SKUs) and whether each reads its echelon position; None
+        unless the network is a serial chain (node 0 faces customers, node i + 1 supplies
+        node i, the last node is supplied from outside) at constant lead times, every
+        node's policy states its rule (:func:`policies.base.reorder_rule`), and the run has
+        nothing the loop leaves out (ages, traces, forecasts, capacities, outages,
+        allocation, kits, quantity discounts)."""
+        top, n_nodes = self.top, self.top.n_nodes
+        if not (
+            LEAN
+            and n_nodes > 1
+            and self.simple
+            and self.kit is None
+            and self.ages is None
+            and self.traces is None
+            and not self.drivers
+            and self.edge_cap is None
+            and all(c is None for c in self.node_cap)
+            and self.edge_off is None
+            and not self.queues
+            and not self.grid_edges
+            and self.discounts is None
+            and np.array_equal(top.demand_nodes, [0])
+            and np.array_equal(top.supplier, [*range(1, n_nodes), -1])
+            # the groups decide downstream first, in node order
+            and [(rows.start, rows.stop) for rows, _ in self._batches]
+            == [(i, i + 1) for i in range(n_nodes)]
+        ):
+            return None
+        rules = [reorder_rule(policy, self.n_skus) for policy in self.policies]
+        if any(rule is None for rule in rules):
+            return None
+        reorder_point = np.stack([rule[0] for rule in rules if rule is not None])
+        up_to = np.stack([rule[1] for rule in rules if rule is not None])
+        echelon = np.array(
+            [self.uses_echelon and getattr(p, "uses_echelon", False) for p in self.policies]
+        )
+        return reorder_point, up_to, echelon
 
     def _lean_period(self, t: int, measured: bool, review: bool) -> None:
         """One period of a single node supplied from outside (:meth:`_lean_layout`): the

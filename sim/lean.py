@@ -22,9 +22,11 @@ are not needed here: each value lives in a local for one SKU.
 
 from __future__ import annotations
 
+import numpy as np
+
 from forecasters.batch_lm import compiled
 
-__all__ = ["book_orders", "run_periods", "serve_and_count"]
+__all__ = ["book_orders", "run_chain", "run_periods", "serve_and_count"]
 
 
 @compiled
@@ -120,4 +122,127 @@ def run_periods(horizon, warmup, review_period, lead, state, totals, pipe, deman
             position = state[0, j] + state[6, j] - state[1, j]
             orders[0, j] = up_to[j] - position if position <= reorder_point[j] else 0.0
         book_orders(orders, slot, state, pipe, tot_orders, tot_ordered_sq, measured)
+    return n_measured
+
+
+@compiled
+def run_chain(horizon, warmup, review_period, leads, pipe, demand, on_hand, cust_bo,
+              owed_out, on_order, owed, in_transit, new_owed, served, lost, served_total,
+              lost_total, backorder_mode, orders, ordered_total, tot_on_hand, tot_transit,
+              tot_served, tot_backorders, tot_lost, tot_stockouts, tot_owed_out, tot_orders,
+              tot_ordered, tot_ordered_sq, tot_incoming, tot_incoming_sq, tot_asked,
+              tot_short, reorder_point, up_to, echelon):  # fmt: skip
+    """Every period of a serial chain in one call (:meth:`sim.engine.PeriodicSimulation.
+    _chain_levels`): node 0 faces customers, node ``i`` is supplied by node ``i + 1`` over
+    edge ``i``, the last node by an outside supplier, each edge at its constant lead time
+    ``leads[e]``; each node's policy states its decision as data (``reorder_point``,
+    ``up_to``: nodes x SKUs), on its echelon position where ``echelon[i]``, else on its
+    installation position (its backorders are what it owes its customer node).
+
+    The arrays are the engine's own, and each period does, SKU by SKU, what the general
+    phases do to them (arrive, serve, account, review and order downstream first, ship),
+    each value through the same operations in the same order, with numpy's rules for
+    ``minimum`` and ``maximum``: the same results bit for bit. Returns the measured periods.
+    """
+    ring = pipe.shape[0]
+    n_nodes, n = on_hand.shape
+    shipped = np.empty(n_nodes)
+    position = np.empty(n_nodes)
+    n_measured = 0
+    for t in range(horizon):
+        measured = t >= warmup
+        if measured:
+            n_measured += 1
+        review = t % review_period == 0
+        arrive = t % ring
+        for j in range(n):
+            # arrive: edge i delivers to node i
+            for i in range(n_nodes):
+                a = pipe[arrive, i, j]
+                in_transit[i, j] -= a
+                on_hand[i, j] += a
+                on_order[i, j] -= a
+                pipe[arrive, i, j] = 0.0
+            # serve customers at node 0
+            d = demand[t, 0, j]
+            if backorder_mode:
+                level = on_hand[0, j] - cust_bo[0, j]
+                s = level if level >= 0.0 or level != level else 0.0
+                s = s if s <= d or s != s else d
+                level -= d
+                on_hand[0, j] = level if level >= 0.0 or level != level else 0.0
+                short = -level
+                cust_bo[0, j] = short if short >= 0.0 or short != short else 0.0
+            else:
+                s = on_hand[0, j] if on_hand[0, j] <= d or on_hand[0, j] != on_hand[0, j] else d
+                on_hand[0, j] -= s
+                lost[0, j] = d - s
+                lost_total[0, j] += lost[0, j]
+            served[0, j] = s
+            served_total[0, j] += s
+            if measured:
+                for i in range(n_nodes):
+                    tot_on_hand[i, j] += on_hand[i, j]
+                for i in range(n_nodes):
+                    tot_transit[i, j] += in_transit[i, j]
+                tot_served[0, j] += s
+                if backorder_mode:
+                    tot_backorders[0, j] += cust_bo[0, j]
+                    tot_stockouts[0, j] += 1.0 if cust_bo[0, j] > 0.0 else 0.0
+                else:
+                    tot_lost[0, j] += lost[0, j]
+                    tot_stockouts[0, j] += 1.0 if lost[0, j] > 0.0 else 0.0
+                for i in range(n_nodes):
+                    tot_owed_out[i, j] += owed_out[i, j]
+            if review:
+                # echelon positions, all from the state before this review's orders
+                level = -cust_bo[0, j] + on_hand[0, j]
+                position[0] = level + on_order[0, j]
+                for i in range(1, n_nodes):
+                    level = (level + in_transit[i - 1, j]) + on_hand[i, j]
+                    position[i] = level + on_order[i, j]
+                for i in range(n_nodes):  # downstream first: an order is owed at once
+                    if echelon[i]:
+                        p = position[i]
+                    else:
+                        p = on_hand[i, j] + on_order[i, j] - (cust_bo[i, j] + owed_out[i, j])
+                    q = up_to[i, j] - p if p <= reorder_point[i, j] else 0.0
+                    orders[i, j] = q
+                    owed[i, j] += q
+                    if i + 1 < n_nodes:
+                        new_owed[i, j] += q
+                        owed_out[i + 1, j] += q
+                for i in range(n_nodes):
+                    on_order[i, j] += orders[i, j]
+                for i in range(n_nodes):
+                    ordered_total[i, j] += orders[i, j]
+                if measured:
+                    for i in range(n_nodes):
+                        q = orders[i, j]
+                        tot_orders[i, j] += 1.0 if q > 0.0 else 0.0
+                        tot_ordered[i, j] += q
+                        tot_ordered_sq[i, j] += q * q
+                    for i in range(n_nodes - 1):  # what node i asked of its supplier
+                        asked = new_owed[i, j]
+                        tot_incoming[i + 1, j] += asked
+                        tot_incoming_sq[i + 1, j] += asked * asked
+            # ship: the outside supplier all it owes, node i + 1 what it owes and holds
+            shipped[n_nodes - 1] = owed[n_nodes - 1, j]
+            for i in range(n_nodes - 1):
+                o, h = owed[i, j], on_hand[i + 1, j]
+                shipped[i] = o if o <= h or o != o else h
+            for i in range(n_nodes - 1):
+                on_hand[i + 1, j] -= shipped[i]
+                owed_out[i + 1, j] -= shipped[i]
+            for i in range(n_nodes):
+                owed[i, j] -= shipped[i]
+            if measured:
+                for i in range(n_nodes - 1):
+                    new, left = new_owed[i, j], owed[i, j]
+                    tot_asked[i + 1, j] += new
+                    tot_short[i + 1, j] += new if new <= left or new != new else left
+            for i in range(n_nodes):
+                new_owed[i, j] = 0.0
+                in_transit[i, j] += shipped[i]
+                pipe[(t + leads[i]) % ring, i, j] += shipped[i]
     return n_measured

@@ -9,10 +9,11 @@ import pytest
 import sim.engine as engine
 from policies.base import reorder_rule
 from policies.base_stock import BaseStock
+from policies.echelon_base_stock import EchelonBaseStock
 from policies.ss import SS
-from sim.demand import Poisson
+from sim.demand import Normal, Poisson
 from sim.lean import book_orders, run_periods, serve_and_count
-from sim.network import Costs, Single
+from sim.network import Costs, Serial, Single
 from sim.runner import Scenario, simulate
 
 
@@ -198,3 +199,83 @@ def test_a_subclass_that_decides_otherwise_is_asked_every_review():
     )
     res = simulate(scenario, policy, horizon=50, seed=1)
     assert res.per_replication[0]["orders_placed"] == 0
+
+
+def _same_outputs(a, b) -> None:
+    """Two runs' raw outputs (every total the engine kept), bit for bit."""
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        for key, value in vars(x).items():
+            other = vars(y)[key]
+            if isinstance(value, np.ndarray):
+                assert value.dtype == other.dtype and value.tobytes() == other.tobytes(), key
+            elif isinstance(value, int | float | str):
+                assert repr(value) == repr(other), key
+
+
+_CHAIN_POLICIES = {
+    "echelon": lambda: EchelonBaseStock(levels=[17, 29, 53]),
+    "echelon_derived": lambda: EchelonBaseStock(),
+    "local_base_stock": lambda: BaseStock(level={"stage1": 14, "stage2": 12, "stage3": 25}),
+    "ss": lambda: SS(s=12, S=30),
+}
+
+
+@pytest.mark.parametrize(
+    "policy, unmet_demand, review_period",
+    [
+        (policy, unmet, review)
+        for policy in sorted(_CHAIN_POLICIES)
+        for unmet in ("backorder", "lost_sales")
+        for review in (1, 3)
+        # derived echelon levels: backorders and review every period only
+        if policy != "echelon_derived" or (unmet, review) == ("backorder", 1)
+    ],
+)
+def test_chain_loop_equals_the_general_phases(monkeypatch, unmet_demand, review_period, policy):
+    """A serial chain whose nodes state their rules runs in one compiled call
+    (``run_chain``); with the engine's general phases (LEAN off) the same run gives the same
+    totals, KPIs and per-node figures, bit for bit; replications side by side included."""
+
+    def run():
+        scenario = Scenario(
+            Serial(stages=3, lead_time=[1, 1, 2], holding=[7, 4, 2], review_period=review_period),
+            # fractional demands, so that a change in the order of additions shows
+            Poisson(mean=5.0, mean_spread=0.5)
+            if policy == "echelon_derived"
+            else Normal(mean=5.0, std=2.0),
+            Costs(holding=1, backorder=37, lost_sale=37, order_fixed=3),
+            n_skus=4,
+            unmet_demand=unmet_demand,
+        )
+        return simulate(
+            scenario, _CHAIN_POLICIES[policy](), horizon=300, warmup=20, replications=3,
+            seed=5, keep_outputs=True,
+        )  # fmt: skip
+
+    calls = []
+    real = engine.run_chain
+    monkeypatch.setattr(engine, "run_chain", lambda *a: calls.append(1) or real(*a))
+    chain = run()
+    assert calls  # the run took the compiled chain
+    monkeypatch.setattr(engine, "LEAN", False)
+    general = run()
+    assert len(calls) == 1
+    _same_outputs(chain.outputs, general.outputs)
+    assert repr(chain.per_replication) == repr(general.per_replication)
+    assert chain.sku_table.equals(general.sku_table)
+    assert repr(chain.nodes) == repr(general.nodes) and repr(chain.echelons) == repr(
+        general.echelons
+    )
+    assert chain.per_replication[0]["orders_placed"] > 0
+
+
+def test_a_chain_with_a_policy_without_a_rule_runs_the_general_phases(monkeypatch):
+    calls = []
+    real = engine.run_chain
+    monkeypatch.setattr(engine, "run_chain", lambda *a: calls.append(1) or real(*a))
+    scenario = Scenario(
+        Serial(stages=2, lead_time=1), Poisson(mean=5.0), Costs(holding=1, backorder=9), n_skus=2
+    )
+    res = simulate(scenario, _NeverOrders(level=26), horizon=50, seed=1)
+    assert not calls and res.per_replication[0]["orders_placed"] == 0
