@@ -41,7 +41,9 @@ arrays (nodes x SKUs). ``uses_echelon = True`` asks the engine for echelon posit
     Optional. A policy whose whole decision is "order ``up_to - position`` where
     ``position <= reorder_point``, else nothing", with no memory between calls, may say so
     as two per-SKU arrays: a single node then runs its whole horizon in one compiled loop
-    (:func:`sim.lean.run_periods`) and ``order_quantity`` is not called. The default,
+    (:func:`sim.lean.run_periods`; a serial chain of such policies :func:`sim.lean.run_chain`)
+    and ``order_quantity`` is not called. ``position`` is the one the policy reads: the
+    echelon position for a policy with ``uses_echelon``. The default,
     None, keeps the call per review. :func:`check_policy` checks the rule against
     ``order_quantity``, bit for bit. The statement describes the ``order_quantity`` of the
     class that makes it: a subclass that overrides ``order_quantity`` below it is asked

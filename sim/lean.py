@@ -1,4 +1,5 @@
-"""The lean period's array work in two compiled loops (issue #11).
+"""The lean period's array work in compiled loops (issue #11), and whole horizons of a
+single node (:func:`run_periods`) and of a serial chain (:func:`run_chain`) in one call each.
 
 :meth:`sim.engine.PeriodicSimulation._lean_period` runs a single node supplied from outside
 at a constant lead time. Written in numpy it made about twenty calls a period, each with a
