@@ -147,64 +147,75 @@ def run_chain(horizon, warmup, review_period, leads, pipe, demand, on_hand, cust
     """
     ring = pipe.shape[0]
     n_nodes, n = on_hand.shape
-    shipped = np.empty(n_nodes)
-    position = np.empty(n_nodes)
+    shipped = np.empty((n_nodes, n))
+    position = np.empty((n_nodes, n))
+    level = np.empty(n)
     n_measured = 0
     for t in range(horizon):
         measured = t >= warmup
         if measured:
             n_measured += 1
-        review = t % review_period == 0
+        # arrive: edge i delivers to node i
         arrive = t % ring
-        for j in range(n):
-            # arrive: edge i delivers to node i
-            for i in range(n_nodes):
+        for i in range(n_nodes):
+            for j in range(n):
                 a = pipe[arrive, i, j]
                 in_transit[i, j] -= a
                 on_hand[i, j] += a
                 on_order[i, j] -= a
                 pipe[arrive, i, j] = 0.0
-            # serve customers at node 0
-            d = demand[t, 0, j]
-            if backorder_mode:
-                level = on_hand[0, j] - cust_bo[0, j]
-                s = level if level >= 0.0 or level != level else 0.0
+        # serve customers at node 0
+        if backorder_mode:
+            for j in range(n):
+                d = demand[t, 0, j]
+                il = on_hand[0, j] - cust_bo[0, j]
+                s = il if il >= 0.0 or il != il else 0.0
                 s = s if s <= d or s != s else d
-                level -= d
-                on_hand[0, j] = level if level >= 0.0 or level != level else 0.0
-                short = -level
+                il -= d
+                on_hand[0, j] = il if il >= 0.0 or il != il else 0.0
+                short = -il
                 cust_bo[0, j] = short if short >= 0.0 or short != short else 0.0
-            else:
-                s = on_hand[0, j] if on_hand[0, j] <= d or on_hand[0, j] != on_hand[0, j] else d
-                on_hand[0, j] -= s
+                served[0, j] = s
+                served_total[0, j] += s
+        else:
+            for j in range(n):
+                d = demand[t, 0, j]
+                h = on_hand[0, j]
+                s = h if h <= d or h != h else d
+                on_hand[0, j] = h - s
                 lost[0, j] = d - s
                 lost_total[0, j] += lost[0, j]
-            served[0, j] = s
-            served_total[0, j] += s
-            if measured:
-                for i in range(n_nodes):
+                served[0, j] = s
+                served_total[0, j] += s
+        if measured:
+            for i in range(n_nodes):
+                for j in range(n):
                     tot_on_hand[i, j] += on_hand[i, j]
-                for i in range(n_nodes):
                     tot_transit[i, j] += in_transit[i, j]
-                tot_served[0, j] += s
-                if backorder_mode:
+                    tot_owed_out[i, j] += owed_out[i, j]
+            for j in range(n):
+                tot_served[0, j] += served[0, j]
+            if backorder_mode:
+                for j in range(n):
                     tot_backorders[0, j] += cust_bo[0, j]
                     tot_stockouts[0, j] += 1.0 if cust_bo[0, j] > 0.0 else 0.0
-                else:
+            else:
+                for j in range(n):
                     tot_lost[0, j] += lost[0, j]
                     tot_stockouts[0, j] += 1.0 if lost[0, j] > 0.0 else 0.0
-                for i in range(n_nodes):
-                    tot_owed_out[i, j] += owed_out[i, j]
-            if review:
-                # echelon positions, all from the state before this review's orders
-                level = -cust_bo[0, j] + on_hand[0, j]
-                position[0] = level + on_order[0, j]
-                for i in range(1, n_nodes):
-                    level = (level + in_transit[i - 1, j]) + on_hand[i, j]
-                    position[i] = level + on_order[i, j]
-                for i in range(n_nodes):  # downstream first: an order is owed at once
+        if t % review_period == 0:
+            # echelon positions, all from the state before this review's orders
+            for j in range(n):
+                level[j] = -cust_bo[0, j] + on_hand[0, j]
+                position[0, j] = level[j] + on_order[0, j]
+            for i in range(1, n_nodes):
+                for j in range(n):
+                    level[j] = (level[j] + in_transit[i - 1, j]) + on_hand[i, j]
+                    position[i, j] = level[j] + on_order[i, j]
+            for i in range(n_nodes):  # downstream first: an order is owed at once
+                for j in range(n):
                     if echelon[i]:
-                        p = position[i]
+                        p = position[i, j]
                     else:
                         p = on_hand[i, j] + on_order[i, j] - (cust_bo[i, j] + owed_out[i, j])
                     q = up_to[i, j] - p if p <= reorder_point[i, j] else 0.0
@@ -213,37 +224,41 @@ def run_chain(horizon, warmup, review_period, leads, pipe, demand, on_hand, cust
                     if i + 1 < n_nodes:
                         new_owed[i, j] += q
                         owed_out[i + 1, j] += q
-                for i in range(n_nodes):
-                    on_order[i, j] += orders[i, j]
-                for i in range(n_nodes):
-                    ordered_total[i, j] += orders[i, j]
-                if measured:
-                    for i in range(n_nodes):
-                        q = orders[i, j]
+            for i in range(n_nodes):
+                for j in range(n):
+                    q = orders[i, j]
+                    on_order[i, j] += q
+                    ordered_total[i, j] += q
+                    if measured:
                         tot_orders[i, j] += 1.0 if q > 0.0 else 0.0
                         tot_ordered[i, j] += q
                         tot_ordered_sq[i, j] += q * q
-                    for i in range(n_nodes - 1):  # what node i asked of its supplier
+            if measured:
+                for i in range(n_nodes - 1):  # what node i asked of its supplier
+                    for j in range(n):
                         asked = new_owed[i, j]
                         tot_incoming[i + 1, j] += asked
                         tot_incoming_sq[i + 1, j] += asked * asked
-            # ship: the outside supplier all it owes, node i + 1 what it owes and holds
-            shipped[n_nodes - 1] = owed[n_nodes - 1, j]
-            for i in range(n_nodes - 1):
+        # ship: the outside supplier all it owes, node i + 1 what it owes and holds
+        for j in range(n):
+            shipped[n_nodes - 1, j] = owed[n_nodes - 1, j]
+        for i in range(n_nodes - 1):
+            for j in range(n):
                 o, h = owed[i, j], on_hand[i + 1, j]
-                shipped[i] = o if o <= h or o != o else h
-            for i in range(n_nodes - 1):
-                on_hand[i + 1, j] -= shipped[i]
-                owed_out[i + 1, j] -= shipped[i]
-            for i in range(n_nodes):
-                owed[i, j] -= shipped[i]
-            if measured:
-                for i in range(n_nodes - 1):
+                shipped[i, j] = o if o <= h or o != o else h
+        for i in range(n_nodes - 1):
+            for j in range(n):
+                on_hand[i + 1, j] -= shipped[i, j]
+                owed_out[i + 1, j] -= shipped[i, j]
+        for i in range(n_nodes):
+            slot = (t + leads[i]) % ring
+            for j in range(n):
+                owed[i, j] -= shipped[i, j]
+                if measured and i + 1 < n_nodes:
                     new, left = new_owed[i, j], owed[i, j]
                     tot_asked[i + 1, j] += new
                     tot_short[i + 1, j] += new if new <= left or new != new else left
-            for i in range(n_nodes):
                 new_owed[i, j] = 0.0
-                in_transit[i, j] += shipped[i]
-                pipe[(t + leads[i]) % ring, i, j] += shipped[i]
+                in_transit[i, j] += shipped[i, j]
+                pipe[slot, i, j] += shipped[i, j]
     return n_measured
