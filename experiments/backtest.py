@@ -202,7 +202,6 @@ if __name__ == "__main__":
         precheck(sys.argv[1:])
         main()
     except KeyboardInterrupt:
-        print("stocklab: interrupted", file=sys.stderr)
-        sys.exit(130)
+        interrupts.exit_interrupted()
     # a backtest sweep with failed jobs exits 1 once the leaderboard is written
     sys.exit(callbacks.exit_status())

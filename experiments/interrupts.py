@@ -12,12 +12,19 @@ compilation was lost, and a long run then finished and wrote its results.
 ``experiments.run`` checks after the simulation and after each result file's rename, so a
 run interrupted this way still exits 130 with no result left. Any other unraisable
 exception goes to the hook that was there before.
+
+:func:`exit_interrupted` is how a CLI ends on Ctrl-C: one line and status 130. It works
+around a CPython quirk: a ``KeyboardInterrupt`` that ends a string ``exec``/``eval`` (numba
+compiles through ``exec`` of generated source, so a Ctrl-C during a first compilation
+often lands there) sets a runtime flag that makes ``python -m`` end by SIGINT (status -2)
+whatever ``sys.exit`` said, even after the exception was caught. Every string evaluation
+clears the flag as it starts, so an empty one clears it.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 _pending = False
 _previous: Any = None
@@ -45,3 +52,10 @@ def check() -> None:
     if _pending:
         _pending = False
         raise KeyboardInterrupt
+
+
+def exit_interrupted() -> NoReturn:
+    """Say ``stocklab: interrupted`` and exit 130 (see the module docstring)."""
+    print("stocklab: interrupted", file=sys.stderr)
+    exec("", {})  # clears CPython's "ended by an unhandled KeyboardInterrupt" flag
+    sys.exit(130)

@@ -684,8 +684,7 @@ def main(cfg: DictConfig) -> float:
             return _job(cfg, out_dir, sweeping)
     except KeyboardInterrupt:
         # write_outputs has removed a half-written result; nothing looks complete
-        print("stocklab: interrupted", file=sys.stderr)
-        sys.exit(130)
+        interrupts.exit_interrupted()
 
 
 #: Folders this process claimed before Hydra started, with their held lock (kept referenced
@@ -1018,8 +1017,7 @@ if __name__ == "__main__":
         claim(sys.argv[1:])
         main()
     except KeyboardInterrupt:  # before or after a job (during one, main says it)
-        print("stocklab: interrupted", file=sys.stderr)
-        sys.exit(130)
+        interrupts.exit_interrupted()
     # Hydra's multirun returns normally whatever its jobs did: the sweep callback left the
     # outcome; failed, corrupt or missing jobs exit 1, after sweep_summary.csv is written
     sys.exit(callbacks.exit_status())

@@ -400,8 +400,11 @@ def test_a_replay_run_that_fails_while_writing_removes_its_cleaned_data_too(tmp_
     assert _results_in(tmp_path) == set()  # cleaned.parquet and the report went too
 
 
-def test_ctrl_c_while_writing_exits_130_and_leaves_nothing(tmp_path):
-    proc = _cli([*T, f"hydra.run.dir={tmp_path}"], fault="2:after:int")
+# "exec": SIGINT inside a string exec, as inside numba's compiler, where CPython marks the
+# process to end by SIGINT (-2) whatever sys.exit says (experiments.interrupts)
+@pytest.mark.parametrize("how", ["int", "exec"])
+def test_ctrl_c_while_writing_exits_130_and_leaves_nothing(tmp_path, how):
+    proc = _cli([*T, f"hydra.run.dir={tmp_path}"], fault=f"2:after:{how}")
     assert proc.returncode == 130
     assert _one_line(proc) == "stocklab: interrupted"
     assert _results_in(tmp_path) == set()

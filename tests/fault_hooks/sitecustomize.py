@@ -5,8 +5,9 @@ experiments.run`` subprocess by putting this folder first on ``PYTHONPATH``.
 rename that completes a result file, see ``experiments.run._atomic_write``), ``before`` or
 ``after`` it, do ``kill`` (SIGKILL: no clean-up can run), ``int`` (SIGINT, as Ctrl-C),
 ``lost`` (SIGINT where Python drops the ``KeyboardInterrupt``: inside a ``__del__``, as
-inside numba's disk-cache callback while it compiles) or ``enospc`` (raise
-``OSError(ENOSPC)``, as a full disk). ``STOCKLAB_FAULT_LOG=<file>``
+inside numba's disk-cache callback while it compiles), ``exec`` (SIGINT inside a string
+``exec``, as inside numba's compiler) or ``enospc`` (raise ``OSError(ENOSPC)``, as a full
+disk). ``STOCKLAB_FAULT_LOG=<file>``
 appends the destination of every rename to that file, one a line.
 """
 
@@ -32,6 +33,11 @@ if _spec or _log:
     def _fault() -> None:
         if _what == "lost":
             _Dropped()
+        elif _what == "exec":
+            exec(
+                "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\nfor _ in range(100): pass",
+                {},
+            )
         elif _what == "kill":
             os.kill(os.getpid(), signal.SIGKILL)
         elif _what == "int":
