@@ -555,23 +555,27 @@ class PeriodicSimulation:
 
     # ------------------------------------------------------------------ phases
     @property
-    def lean_ok(self) -> bool:
-        """Whether :meth:`_lean_period` may run the periods: one node supplied from outside
-        at a constant lead time, and nothing the lean period leaves out (ages, traces,
-        forecasts, capacities, outages, allocation, kits)."""
+    def _plain(self) -> bool:
+        """Whether the run has nothing the compiled loops of :mod:`sim.lean` leave out: each
+        node supplied over one edge (no kits), no ages, traces, forecasts, capacities,
+        outages or allocation queues."""
         return (
             LEAN
-            and self.single
             and self.simple
-            and self.common_lead is not None
             and self.ages is None
             and self.traces is None
             and not self.drivers
             and self.edge_cap is None
-            and self.node_cap[0] is None
+            and all(c is None for c in self.node_cap)
             and self.edge_off is None
             and not self.queues
         )
+
+    @property
+    def lean_ok(self) -> bool:
+        """Whether :meth:`_lean_period` may run the periods: one node supplied from outside
+        at a constant lead time, and nothing the lean period leaves out (:attr:`_plain`)."""
+        return self.single and self.common_lead is not None and self._plain
 
     def _lean_layout(self) -> None:
         """Re-home the one node's state in two blocks of rows, the arrays of the lean
@@ -622,21 +626,11 @@ class PeriodicSimulation:
         unless the network is a serial chain (node 0 faces customers, node i + 1 supplies
         node i, the last node is supplied from outside) at constant lead times, every
         node's policy states its rule (:func:`policies.base.reorder_rule`), and the run has
-        nothing the loop leaves out (ages, traces, forecasts, capacities, outages,
-        allocation, kits, quantity discounts)."""
+        nothing the loop leaves out (:attr:`_plain`, quantity discounts)."""
         top, n_nodes = self.top, self.top.n_nodes
         if not (
-            LEAN
-            and n_nodes > 1
-            and self.simple
-            and self.kit is None
-            and self.ages is None
-            and self.traces is None
-            and not self.drivers
-            and self.edge_cap is None
-            and all(c is None for c in self.node_cap)
-            and self.edge_off is None
-            and not self.queues
+            n_nodes > 1
+            and self._plain
             and not self.grid_edges
             and self.discounts is None
             and np.array_equal(top.demand_nodes, [0])
@@ -649,8 +643,7 @@ class PeriodicSimulation:
         rules = [reorder_rule(policy, self.n_skus) for policy in self.policies]
         if any(rule is None for rule in rules):
             return None
-        reorder_point = np.stack([rule[0] for rule in rules if rule is not None])
-        up_to = np.stack([rule[1] for rule in rules if rule is not None])
+        reorder_point, up_to = (np.stack(levels) for levels in zip(*rules, strict=True))
         echelon = np.array(
             [self.uses_echelon and getattr(p, "uses_echelon", False) for p in self.policies]
         )

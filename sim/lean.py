@@ -140,10 +140,11 @@ def run_chain(horizon, warmup, review_period, leads, pipe, demand, on_hand, cust
     ``up_to``: nodes x SKUs), on its echelon position where ``echelon[i]``, else on its
     installation position (its backorders are what it owes its customer node).
 
-    The arrays are the engine's own, and each period does, SKU by SKU, what the general
-    phases do to them (arrive, serve, account, review and order downstream first, ship),
-    each value through the same operations in the same order, with numpy's rules for
-    ``minimum`` and ``maximum``: the same results bit for bit. Returns the measured periods.
+    The arrays are the engine's own, and each period does what the general phases do to
+    them (arrive, serve, account, review and order downstream first, ship), phase by phase,
+    each over a node's SKUs in a row, each value through the same operations in the same
+    order, with numpy's rules for ``minimum`` and ``maximum``: the same results bit for
+    bit. Returns the measured periods.
     """
     ring = pipe.shape[0]
     n_nodes, n = on_hand.shape
