@@ -128,6 +128,14 @@ def test_run_periods_equals_the_period_loop(backorder_mode):
     assert np.any(mine["state"][7] > 0)  # it ordered
 
 
+def _count_calls(monkeypatch, name: str) -> list[int]:
+    """A list that gets an entry each time the engine calls ``sim.lean.<name>``."""
+    calls: list[int] = []
+    real = getattr(engine, name)
+    monkeypatch.setattr(engine, name, lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
 @pytest.mark.parametrize("unmet_demand", ["backorder", "lost_sales"])
 @pytest.mark.parametrize("policy", [BaseStock(level=26), SS(s=18, S=40)])
 def test_whole_horizon_loop_equals_the_period_loop(monkeypatch, unmet_demand, policy):
@@ -144,9 +152,7 @@ def test_whole_horizon_loop_equals_the_period_loop(monkeypatch, unmet_demand, po
         )
         return simulate(scenario, policy, horizon=250, warmup=15, replications=3, seed=8)
 
-    calls = []
-    real = engine.run_periods
-    monkeypatch.setattr(engine, "run_periods", lambda *a: calls.append(1) or real(*a))
+    calls = _count_calls(monkeypatch, "run_periods")
     fused = run()
     assert calls  # the run took the whole-horizon loop
     monkeypatch.setattr(engine.PeriodicSimulation, "_reorder_levels", lambda self: None)
@@ -240,7 +246,7 @@ def test_chain_loop_equals_the_general_phases(monkeypatch, unmet_demand, review_
     def run():
         scenario = Scenario(
             Serial(stages=3, lead_time=[1, 1, 2], holding=[7, 4, 2], review_period=review_period),
-            # fractional demands, so that a change in the order of additions shows
+            # fractional demands too, not only whole units
             Poisson(mean=5.0, mean_spread=0.5)
             if policy == "echelon_derived"
             else Normal(mean=5.0, std=2.0),
@@ -253,9 +259,7 @@ def test_chain_loop_equals_the_general_phases(monkeypatch, unmet_demand, review_
             seed=5, keep_outputs=True,
         )  # fmt: skip
 
-    calls = []
-    real = engine.run_chain
-    monkeypatch.setattr(engine, "run_chain", lambda *a: calls.append(1) or real(*a))
+    calls = _count_calls(monkeypatch, "run_chain")
     chain = run()
     assert calls  # the run took the compiled chain
     monkeypatch.setattr(engine, "LEAN", False)
@@ -271,9 +275,7 @@ def test_chain_loop_equals_the_general_phases(monkeypatch, unmet_demand, review_
 
 
 def test_a_chain_with_a_policy_without_a_rule_runs_the_general_phases(monkeypatch):
-    calls = []
-    real = engine.run_chain
-    monkeypatch.setattr(engine, "run_chain", lambda *a: calls.append(1) or real(*a))
+    calls = _count_calls(monkeypatch, "run_chain")
     scenario = Scenario(
         Serial(stages=2, lead_time=1), Poisson(mean=5.0), Costs(holding=1, backorder=9), n_skus=2
     )
